@@ -1,0 +1,61 @@
+# Cluster Manager Academy: `make run` to try it, `make test` to test it.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export LMS_DATA_DIR ?= $(CURDIR)/var
+export LMS_BASE_URL ?= http://localhost:$(PORT)
+export DJANGO_SETTINGS_MODULE ?= lms.settings.dev
+PYTEST_WORKERS ?= auto
+
+.PHONY: help install run prepare test test-faults e2e lint format check messages clean bench
+
+help:
+	@echo "make run          start the site, a Celery worker and beat on PORT (default 8000)"
+	@echo "make test         run the test suite (unit and integration)"
+	@echo "make test-faults  run the slow fault-injection tests (needs PostgreSQL and Redis)"
+	@echo "make e2e          run the browser journeys in Chromium"
+	@echo "make lint         ruff, Django's checks and missing migrations"
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	$(VENV)/bin/pybabel compile --use-fuzzy -d locale -D django -f 2>&1 | grep -v '^compiling' || true
+
+prepare: install messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_curriculum
+	$(PY) manage.py create_demo_accounts
+
+run: prepare
+	@echo "Starting web on $(LMS_BASE_URL), a Celery worker and beat. Ctrl-C stops all three."
+	LMS_WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
+
+test: install messages
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not fault and not e2e" $(PYTEST_ARGS)
+
+test-faults: install messages
+	$(VENV)/bin/pytest -m fault -p no:xdist $(PYTEST_ARGS)
+
+e2e: install messages
+	$(VENV)/bin/pytest -m e2e -p no:xdist $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=lms.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=lms.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf var/test

@@ -1,0 +1,80 @@
+"""Web pages for signing in, registering, the profile and choosing a language."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+from django_ratelimit.decorators import ratelimit
+
+from .forms import ProfileForm, RegistrationForm
+from .services import learner_register
+
+LOGIN_RATE = "10/5m"
+
+
+@method_decorator(ratelimit(key="ip", rate=LOGIN_RATE, method="POST", block=True), name="post")
+@method_decorator(
+    ratelimit(key="post:username", rate=LOGIN_RATE, method="POST", block=True), name="post"
+)
+class ThrottledLoginView(LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = RegistrationForm(
+        request.POST or None, initial={"preferred_language": request.LANGUAGE_CODE}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = learner_register(**form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your learner account is ready."))
+            return redirect("dashboard")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/register.html", {"form": form}, status=status)
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile is saved."))
+        return redirect("profile")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language, also remembering the choice on the learner's account.
+
+    The switcher sends one `next-<code>` per language (the same page in that language); the
+    button pressed picks which one becomes `next`.
+    """
+    language = request.POST.get("language")
+    chosen_next = request.POST.get(f"next-{language}")
+    if chosen_next:
+        request.POST = request.POST.copy()
+        request.POST["next"] = chosen_next
+    response = django_set_language(request)
+    if request.user.is_authenticated and language in dict(
+        request.user._meta.get_field("preferred_language").choices
+    ):
+        request.user.preferred_language = language
+        request.user.save(update_fields=["preferred_language"])
+    return response

@@ -1,0 +1,53 @@
+"""GET /healthz: is the database reachable, is the broker reachable, does a worker answer?"""
+
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from lms.celery import app as celery_app
+
+PING_TIMEOUT = 1.0
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "unreachable" here
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def _check_broker() -> dict:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            transport = conn.transport_cls
+    except Exception as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "transport": str(transport)}
+
+
+def _check_workers() -> dict:
+    try:
+        replies = celery_app.control.ping(timeout=PING_TIMEOUT) or []
+    except Exception as exc:
+        return {"ok": False, "workers": [], "error": exc.__class__.__name__}
+    names = sorted(name for reply in replies for name in reply)
+    return {"ok": bool(names), "workers": names}
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    database = _check_database()
+    broker = _check_broker()
+    worker = _check_workers() if broker["ok"] else {"ok": False, "workers": []}
+    healthy = database["ok"] and broker["ok"]
+    status = "ok" if healthy and worker["ok"] else ("degraded" if healthy else "unavailable")
+    return JsonResponse(
+        {"status": status, "database": database, "broker": broker, "worker": worker},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,56 @@
+"""Test settings: pytest uses these. Celery runs eagerly here, and only here.
+
+Integration tests start real worker processes with LMS_CELERY_EAGER=0, against the same
+database and broker the environment names (SQLite and the file broker, or PostgreSQL and Redis).
+Each pytest-xdist worker gets its own cache, queue and broker folder, so parallel test processes
+and the Celery workers they start never see each other's messages.
+"""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault(
+    "LMS_DATA_DIR", str(Path(__file__).resolve().parent.parent.parent / "var" / "test")
+)
+
+from django.core.management.utils import get_random_secret_key
+
+from .base import *  # noqa: F403
+from .base import DATA_DIR, DATABASES, REDIS_URL, env, env_bool
+
+TEST_RUNNER_ID = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+DEBUG = False
+SECRET_KEY = env("DJANGO_SECRET_KEY") or get_random_secret_key()
+ALLOWED_HOSTS = ["*"]
+BASE_URL = env("LMS_BASE_URL", "http://testserver")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+CELERY_TASK_ALWAYS_EAGER = env_bool("LMS_CELERY_EAGER", True)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = f"lms-test-{TEST_RUNNER_ID}"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that a worker process in an integration test sees the same data.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
+
+if REDIS_URL:
+    CACHES["default"]["KEY_PREFIX"] = f"lms-test-{TEST_RUNNER_ID}"  # noqa: F405
+else:
+    CACHES["default"]["LOCATION"] = str(DATA_DIR / "cache" / TEST_RUNNER_ID)  # noqa: F405
+    _broker = DATA_DIR / "broker" / TEST_RUNNER_ID
+    for _folder in ("queue", "control"):
+        (_broker / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker / "queue"),
+        "data_folder_out": str(_broker / "queue"),
+        "control_folder": str(_broker / "control"),
+        "store_processed": False,
+    }
+
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+STORAGES["private"]["OPTIONS"]["location"] = str(DATA_DIR / "private" / TEST_RUNNER_ID)  # noqa: F405
+ISSUER_KEY_DIR = DATA_DIR / "issuer-keys" / TEST_RUNNER_ID
