@@ -1,0 +1,65 @@
+"""Models of the courses app, split by concept; import them from here."""
+
+from .grading import Grade, GradeChange
+from .learning import (
+    Cohort,
+    Enrolment,
+    EvidenceSubmission,
+    KnowledgeCheckAttempt,
+    LessonCompletion,
+    RevisionRequest,
+    Submission,
+    SubmissionFile,
+    SubmissionMember,
+    SubmissionVersion,
+    TeachingAssignment,
+)
+from .pages import (
+    CatalogPage,
+    CoursePage,
+    CoursePrerequisite,
+    FieldProjectPage,
+    KnowledgeCheckPage,
+    LessonPage,
+    ModulePage,
+    QualificationCourse,
+    QualificationPage,
+    QualificationPrerequisite,
+    Region,
+    Topic,
+)
+from .progress import Milestone, Notification, ProgressEvent, ProgressSnapshot
+from .seeding import SeededPage
+
+__all__ = [
+    "CatalogPage",
+    "Cohort",
+    "CoursePage",
+    "CoursePrerequisite",
+    "Enrolment",
+    "EvidenceSubmission",
+    "FieldProjectPage",
+    "Grade",
+    "GradeChange",
+    "KnowledgeCheckAttempt",
+    "KnowledgeCheckPage",
+    "LessonCompletion",
+    "LessonPage",
+    "Milestone",
+    "ModulePage",
+    "Notification",
+    "ProgressEvent",
+    "ProgressSnapshot",
+    "QualificationCourse",
+    "QualificationPage",
+    "QualificationPrerequisite",
+    "Region",
+    "RevisionRequest",
+    "SeededPage",
+    "Submission",
+    "SubmissionFile",
+    "SubmissionMember",
+    "SubmissionVersion",
+    "TeachingAssignment",
+    "Topic",
+]

@@ -1,0 +1,283 @@
+"""What learners do: enrolments, cohorts, lesson completions, knowledge-check attempts,
+field-project submissions and evidence for qualifications that ask for it.
+
+Every row points at the page in the default language: a learner who reads the Chinese page of
+a lesson completes the same lesson as one who reads the English page.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TeachingAssignment(models.Model):
+    """An instructor teaches a course or a qualification: they grade its field-project work."""
+
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teaching_assignments"
+    )
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instructor", "page"], name="unique_teaching_assignment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instructor} teaches {self.page.title}"
+
+
+class Cohort(models.Model):
+    """A group of learners taking a course or qualification together, on a shared timetable."""
+
+    name = models.CharField(_("name"), max_length=120)
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("course or qualification"),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    submission_deadline = models.DateTimeField(
+        _("field-project deadline"),
+        null=True,
+        blank=True,
+        help_text=_("Overrides the project's 'days to submit' for this cohort."),
+    )
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="cohorts_taught"
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enrolment(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Kind(models.TextChoices):
+        COURSE = "course", _("Course")
+        QUALIFICATION = "qualification", _("Qualification")
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolments"
+    )
+    via = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="course_enrolments",
+        help_text=_("The qualification enrolment that enrolled the learner in this course."),
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["learner", "page"], name="unique_enrolment")]
+        indexes = [models.Index(fields=["page", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in {self.page.title}"
+
+
+class LessonCompletion(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
+    )
+    lesson = models.ForeignKey("courses.LessonPage", on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "lesson"], name="unique_lesson_completion")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} completed lesson {self.lesson_id}"
+
+
+class KnowledgeCheckAttempt(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_attempts"
+    )
+    check_page = models.ForeignKey(
+        "courses.KnowledgeCheckPage", on_delete=models.CASCADE, related_name="+"
+    )
+    number = models.PositiveSmallIntegerField()
+    answers = models.JSONField(help_text="question id → list of chosen choice ids")
+    results = models.JSONField(help_text="question id → {correct, correct_choices}")
+    score = models.PositiveSmallIntegerField(help_text="percent")
+    passed = models.BooleanField()
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["check_page_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "check_page", "number"], name="unique_attempt_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Attempt {self.number} of {self.learner} at check {self.check_page_id}: {self.score}%"
+        )
+
+
+def _anonymous_code() -> str:
+    return secrets.token_hex(3).upper()
+
+
+class Submission(models.Model):
+    """One field-project submission, shared by a team of one to three learners."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for grading")
+        RETURNED = "returned", _("Returned for revision")
+        GRADED = "graded", _("Graded")
+
+    field_project = models.ForeignKey(
+        "courses.FieldProjectPage", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    anonymous_code = models.CharField(max_length=6, default=_anonymous_code, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    latest_submitted_at = models.DateTimeField(db_index=True)
+    version_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "latest_submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"Submission {self.pk} to {self.field_project.title}"
+
+
+class SubmissionMember(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="members")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submission_memberships"
+    )
+    field_project = models.ForeignKey(
+        "courses.FieldProjectPage", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "field_project"], name="one_submission_per_learner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in submission {self.submission_id}"
+
+
+class SubmissionVersion(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    report = models.TextField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["submission_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "number"], name="unique_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} of submission {self.submission_id}"
+
+
+def private_storage():
+    """Files no one may fetch by URL: views check who asks, then stream them."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def _submission_file_path(instance, filename: str) -> str:
+    # The stored name is ours, never the uploader's: no path tricks, no active extensions.
+    return f"submissions/{instance.version.submission_id}/{secrets.token_hex(16)}"
+
+
+class SubmissionFile(models.Model):
+    version = models.ForeignKey(SubmissionVersion, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=_submission_file_path, storage=private_storage)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class RevisionRequest(models.Model):
+    """An instructor returned a version for revision, with feedback; not a grade."""
+
+    version = models.ForeignKey(
+        SubmissionVersion, on_delete=models.CASCADE, related_name="revision_requests"
+    )
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    feedback = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Revision requested on {self.version}"
+
+
+class EvidenceSubmission(models.Model):
+    """Evidence a qualification asks for beyond courses, reviewed by staff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Not accepted")
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evidence_submissions"
+    )
+    qualification = models.ForeignKey(
+        "courses.QualificationPage", on_delete=models.PROTECT, related_name="+"
+    )
+    statement = models.TextField(_("statement"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = _("evidence submissions")
+
+    def __str__(self) -> str:
+        return f"Evidence of {self.learner} for {self.qualification_id}"

@@ -1,0 +1,423 @@
+"""Wagtail page types of the curriculum and the rules for how they nest.
+
+Catalog → Qualification → Field project
+        → Course → Module → Lesson, Knowledge check
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page, TranslatableMixin
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from courses.blocks import (
+    RICH_TEXT_FEATURES,
+    BaseStreamBlock,
+    KnowledgeCheckStreamBlock,
+    RubricStreamBlock,
+)
+
+
+class Region(models.TextChoices):
+    GLOBAL = "global", _("Global")
+    EU = "eu", _("European Union")
+    DE = "de", _("Germany")
+    US = "us", _("United States")
+    JP = "jp", _("Japan")
+
+
+@register_snippet
+class Topic(TranslatableMixin, models.Model):
+    """A subject a course covers, for filtering the catalog. Same slug in every language."""
+
+    slug = models.SlugField(_("slug"), max_length=60)
+    name = models.CharField(_("name"), max_length=80)
+
+    panels = [FieldPanel("name"), FieldPanel("slug")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("topic")
+        ordering = ["name"]
+        unique_together = [("translation_key", "locale"), ("slug", "locale")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CatalogPage(Page):
+    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["courses.QualificationPage", "courses.CoursePage"]
+    template = "courses/catalog_page.html"
+
+    class Meta:
+        verbose_name = _("catalog")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import catalog_listing
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(
+            catalog_listing(
+                catalog=self,
+                query=request.GET.get("q", "").strip()[:200],
+                region=request.GET.get("region", ""),
+                topic=request.GET.get("topic", ""),
+            )
+        )
+        return context
+
+
+class QualificationCourse(Orderable):
+    qualification = ParentalKey(
+        "courses.QualificationPage", on_delete=models.CASCADE, related_name="required_courses"
+    )
+    course = models.ForeignKey(
+        "courses.CoursePage", on_delete=models.PROTECT, related_name="+", verbose_name=_("course")
+    )
+
+    panels = [FieldPanel("course")]
+
+
+class QualificationPrerequisite(Orderable):
+    qualification = ParentalKey(
+        "courses.QualificationPage", on_delete=models.CASCADE, related_name="prerequisites"
+    )
+    required = models.ForeignKey(
+        "courses.QualificationPage",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("qualification held first"),
+    )
+
+    panels = [FieldPanel("required")]
+
+
+class QualificationPage(Page):
+    summary = models.TextField(_("summary"), max_length=500)
+    certifies = RichTextField(_("what it certifies"), features=RICH_TEXT_FEATURES)
+    pass_rules = RichTextField(_("pass rules"), features=RICH_TEXT_FEATURES)
+    requires_moderation = models.BooleanField(
+        _("grades need a second marker"),
+        default=True,
+        help_text=_("Field-project grades are released only after a second instructor agrees."),
+    )
+    validity_months = models.PositiveIntegerField(
+        _("certificate validity (months)"),
+        default=36,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+    )
+    certificate_title = models.CharField(_("title on the certificate"), max_length=120)
+    certificate_statement = models.TextField(
+        _("certificate wording"),
+        max_length=400,
+        help_text=_("The sentence under the holder's name, e.g. 'has met every requirement of…'."),
+    )
+    criteria_narrative = models.TextField(
+        _("criteria narrative"),
+        help_text=_("What a holder did to earn it; goes into the signed credential."),
+    )
+    evidence_required = models.BooleanField(
+        _("extra evidence reviewed by staff"),
+        default=False,
+        help_text=_(
+            "e.g. proof of having delivered the training, for an instructor qualification."
+        ),
+    )
+    evidence_instructions = RichTextField(
+        _("evidence instructions"), blank=True, features=RICH_TEXT_FEATURES
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("certifies"),
+        InlinePanel("required_courses", label=_("Required courses")),
+        InlinePanel("prerequisites", label=_("Qualifications held first")),
+        FieldPanel("pass_rules"),
+        MultiFieldPanel(
+            [FieldPanel("evidence_required"), FieldPanel("evidence_instructions")],
+            heading=_("Extra evidence"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("requires_moderation"),
+                FieldPanel("validity_months"),
+                FieldPanel("certificate_title"),
+                FieldPanel("certificate_statement"),
+                FieldPanel("criteria_narrative"),
+            ],
+            heading=_("Grading and certificate"),
+        ),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("certifies"),
+    ]
+    parent_page_types = ["courses.CatalogPage"]
+    subpage_types = ["courses.FieldProjectPage"]
+    template = "courses/qualification_page.html"
+
+    class Meta:
+        verbose_name = _("qualification")
+
+    @cached_property
+    def field_project(self):
+        return FieldProjectPage.objects.child_of(self).live().first()
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import qualification_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(qualification_context(qualification=self, user=request.user))
+        return context
+
+
+class CoursePrerequisite(Orderable):
+    course = ParentalKey(
+        "courses.CoursePage", on_delete=models.CASCADE, related_name="prerequisites"
+    )
+    required = models.ForeignKey(
+        "courses.CoursePage",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("course completed first"),
+    )
+
+    panels = [FieldPanel("required")]
+
+
+class CoursePage(Page):
+    summary = models.TextField(_("summary"), max_length=500)
+    overview = RichTextField(_("overview"), features=RICH_TEXT_FEATURES)
+    learning_outcomes = StreamField(
+        [("outcome", blocks.CharBlock(label=_("outcome"), max_length=300))],
+        blank=True,
+        verbose_name=_("learning outcomes"),
+    )
+    estimated_hours = models.DecimalField(
+        _("estimated hours"), max_digits=5, decimal_places=1, default=4
+    )
+    region = models.CharField(_("region"), max_length=10, choices=Region.choices)
+    topics = ParentalManyToManyField(Topic, blank=True, verbose_name=_("topics"))
+    sequential_modules = models.BooleanField(
+        _("modules unlock in order"),
+        default=False,
+        help_text=_("Each module opens once the one before it is complete."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("overview"),
+        FieldPanel("learning_outcomes"),
+        MultiFieldPanel(
+            [
+                FieldPanel("estimated_hours"),
+                FieldPanel("region"),
+                FieldPanel("topics"),
+                FieldPanel("sequential_modules"),
+            ],
+            heading=_("Course facts"),
+        ),
+        InlinePanel("prerequisites", label=_("Courses completed first")),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("overview"),
+    ]
+    parent_page_types = ["courses.CatalogPage"]
+    subpage_types = ["courses.ModulePage"]
+    template = "courses/course_page.html"
+
+    class Meta:
+        verbose_name = _("course")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import course_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_context(course=self, user=request.user))
+        return context
+
+
+class ModulePage(Page):
+    summary = models.TextField(_("summary"), max_length=500)
+
+    content_panels = [*Page.content_panels, FieldPanel("summary")]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = ["courses.LessonPage", "courses.KnowledgeCheckPage"]
+    template = "courses/module_page.html"
+
+    class Meta:
+        verbose_name = _("module")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import module_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(module_context(module=self, user=request.user))
+        return context
+
+
+class LessonPage(Page):
+    summary = models.TextField(_("summary"), max_length=500)
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=20)
+    body = StreamField(BaseStreamBlock(), verbose_name=_("body"))
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+    parent_page_types = ["courses.ModulePage"]
+    subpage_types = []
+    template = "courses/lesson_page.html"
+
+    class Meta:
+        verbose_name = _("lesson")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import lesson_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_context(lesson=self, user=request.user))
+        return context
+
+
+class KnowledgeCheckPage(Page):
+    intro = models.TextField(_("introduction"), blank=True)
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (%)"), default=70, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts allowed"), default=3, help_text=_("0 means no limit.")
+    )
+    questions = StreamField(KnowledgeCheckStreamBlock(), verbose_name=_("questions"))
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel([FieldPanel("pass_mark"), FieldPanel("max_attempts")], heading=_("Rules")),
+        FieldPanel("questions"),
+    ]
+    parent_page_types = ["courses.ModulePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+    template = "courses/knowledge_check_page.html"
+
+    class Meta:
+        verbose_name = _("knowledge check")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import knowledge_check_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(knowledge_check_context(check=self, user=request.user))
+        return context
+
+
+class FieldProjectPage(Page):
+    summary = models.TextField(_("summary"), max_length=500)
+    brief = RichTextField(_("brief"), features=RICH_TEXT_FEATURES)
+    deliverables = RichTextField(_("deliverables"), features=RICH_TEXT_FEATURES)
+    deadline_days = models.PositiveIntegerField(
+        _("days to submit"),
+        default=120,
+        help_text=_("Counted from enrolment, unless the learner's cohort sets a deadline."),
+    )
+    max_team_size = models.PositiveSmallIntegerField(
+        _("largest team"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+        help_text=_("1 means learners work alone; up to 3 may share one submission."),
+    )
+    anonymous_grading = models.BooleanField(
+        _("anonymous grading"),
+        default=False,
+        help_text=_("Graders see no learner names until grades are released."),
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (weighted %)"),
+        default=70,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    distinction_mark = models.PositiveSmallIntegerField(
+        _("distinction mark (weighted %)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    minimum_level = models.PositiveSmallIntegerField(
+        _("lowest level allowed"),
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text=_("Every criterion must reach at least this level (1 = the lowest) to pass."),
+    )
+    course = models.ForeignKey(
+        "courses.CoursePage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("course it concludes"),
+        help_text=_("Instructors of this course also grade the project."),
+    )
+    rubric = StreamField(RubricStreamBlock(), verbose_name=_("rubric"))
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("brief"),
+        FieldPanel("deliverables"),
+        MultiFieldPanel(
+            [
+                FieldPanel("deadline_days"),
+                FieldPanel("max_team_size"),
+                FieldPanel("anonymous_grading"),
+                FieldPanel("course"),
+            ],
+            heading=_("Rules"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_mark"),
+                FieldPanel("distinction_mark"),
+                FieldPanel("minimum_level"),
+                FieldPanel("rubric"),
+            ],
+            heading=_("Rubric"),
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("brief")]
+    parent_page_types = ["courses.QualificationPage"]
+    subpage_types = []
+    max_count_per_parent = 1
+    template = "courses/field_project_page.html"
+
+    class Meta:
+        verbose_name = _("field project")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import field_project_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(field_project_context(project=self, user=request.user))
+        return context
