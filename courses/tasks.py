@@ -1,0 +1,43 @@
+"""Celery tasks of the courses app: thin wrappers that fetch by id and call the rules."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from courses import notifications, progress
+
+
+@shared_task(
+    name="courses.tasks.process_progress",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def process_progress(learner_id: int) -> int:
+    return progress.learner_events_process(learner_id=learner_id)
+
+
+@shared_task(name="courses.tasks.sweep_progress_events")
+def sweep_progress_events() -> int:
+    return len(progress.unprocessed_learners_sweep())
+
+
+@shared_task(name="courses.tasks.send_deadline_reminders")
+def send_deadline_reminders() -> int:
+    return notifications.deadline_reminders_send()
+
+
+@shared_task(name="courses.tasks.nudge_inactive_learners")
+def nudge_inactive_learners() -> int:
+    return notifications.inactivity_nudges_send()
+
+
+@shared_task(
+    name="courses.tasks.send_notification",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_notification(user_id: int, key: str, template: str, context: dict) -> bool:
+    return notifications.notification_send(
+        user_id=user_id, key=key, template=template, context=context
+    )

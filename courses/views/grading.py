@@ -1,0 +1,307 @@
+"""Instructor pages: the grading queue, rubric grading, moderation, returns and analytics."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from wagtail.models import Page
+
+from courses import analytics, grading
+from courses.localization import localized
+from courses.models import Grade, GradeChange, Submission, SubmissionMember, SubmissionVersion
+from courses.views.errors import action_error, handles_rule_errors, messages_of
+from lms.errors import Conflict
+
+QUEUE_PAGE_SIZE = 25
+
+
+def _require_grader(user):
+    if not (user.is_instructor or user.is_staff_member):
+        raise PermissionDenied(_("Only instructors and staff grade submissions."))
+
+
+def _queue_rows(submissions, viewer):
+    """Table rows for submissions, with names hidden where anonymous grading applies."""
+    rows = []
+    for submission in submissions:
+        project = submission.field_project.specific
+        members = []
+        for member in submission.members.all():
+            hidden = grading.names_hidden(submission, project, member.learner_id, viewer)
+            members.append(
+                _("Learner %(code)s") % {"code": submission.anonymous_code}
+                if hidden
+                else member.learner.display_name
+            )
+        rows.append(
+            {
+                "submission": submission,
+                "project": localized(project),
+                "members": members,
+                "late": any(
+                    v.late
+                    for v in submission.versions.all()
+                    if v.number == submission.version_count
+                ),
+                "resubmission": submission.version_count > 1,
+                "awaiting_moderation": any(
+                    g.status == Grade.Status.AWAITING_MODERATION for g in submission.grades.all()
+                ),
+            }
+        )
+    return rows
+
+
+def _with_related(queryset):
+    return queryset.select_related("field_project").prefetch_related(
+        Prefetch(
+            "members", queryset=SubmissionMember.objects.select_related("learner").order_by("id")
+        ),
+        Prefetch(
+            "versions",
+            queryset=SubmissionVersion.objects.only("id", "submission_id", "number", "late"),
+        ),
+        "grades",
+    )
+
+
+@login_required
+def queue(request):
+    _require_grader(request.user)
+    status = request.GET.get("status", "pending")
+    if status not in ("pending", "submitted", "returned", "graded", "all"):
+        status = "pending"
+    submissions = grading.grading_queue(request.user, status=None if status == "all" else status)
+    page = Paginator(_with_related(submissions), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/grading/queue.html",
+        {"page": page, "rows": _queue_rows(page.object_list, request.user), "status": status},
+    )
+
+
+def _grading_context(request, submission, form_state=None):
+    project = submission.field_project.specific
+    shown_project = localized(project)
+    rubric = grading.rubric_of(shown_project)
+    members = list(submission.members.select_related("learner").order_by("id"))
+    grades = {
+        g.learner_id: g for g in submission.grades.select_related("graded_by", "moderated_by")
+    }
+    history = (
+        GradeChange.objects.filter(grade__submission=submission)
+        .select_related("actor", "grade")
+        .order_by("at", "id")
+    )
+    qualification = project.get_parent().specific
+    people = []
+    for member in members:
+        hidden = grading.names_hidden(submission, project, member.learner_id, request.user)
+        grade = grades.get(member.learner_id)
+        people.append(
+            {
+                "id": member.learner_id,
+                "label": _("Learner %(code)s") % {"code": submission.anonymous_code}
+                if hidden
+                else member.learner.display_name,
+                "grade": grade,
+                "can_moderate": bool(
+                    grade
+                    and grade.status == Grade.Status.AWAITING_MODERATION
+                    and grade.graded_by_id != request.user.id
+                ),
+            }
+        )
+    selected = int(
+        request.GET.get("learner") or request.POST.get("learner") or members[0].learner_id
+    )
+    current = next((p for p in people if p["id"] == selected), people[0])
+    levels = (form_state or {}).get("levels") or (
+        current["grade"].levels if current["grade"] else {}
+    )
+    criterion_feedback = (form_state or {}).get("criterion_feedback") or (
+        current["grade"].criterion_feedback if current["grade"] else {}
+    )
+    for criterion in rubric:
+        criterion["selected"] = levels.get(criterion["id"])
+        criterion["feedback"] = criterion_feedback.get(criterion["id"], "")
+    return {
+        "submission": submission,
+        "project": shown_project,
+        "qualification": qualification,
+        "rubric": rubric,
+        "people": people,
+        "current": current,
+        "versions": list(
+            submission.versions.prefetch_related("files", "revision_requests__instructor").order_by(
+                "-number"
+            )
+        ),
+        "history": history,
+        "feedback_text": (form_state or {}).get(
+            "feedback", current["grade"].feedback if current["grade"] else ""
+        ),
+        "requires_moderation": qualification.requires_moderation,
+    }
+
+
+def _gradeable(request, submission_id):
+    _require_grader(request.user)
+    submission = get_object_or_404(Submission, pk=submission_id)
+    if not grading.can_grade(request.user, submission):
+        raise PermissionDenied(_("You do not grade this submission."))
+    return submission
+
+
+@login_required
+@handles_rule_errors
+def submission_detail(request, submission_id: int):
+    submission = _gradeable(request, submission_id)
+    return render(request, "courses/grading/submission.html", _grading_context(request, submission))
+
+
+def _form_levels(request, prefix="level-"):
+    return {
+        key[len(prefix) :]: value
+        for key, value in request.POST.items()
+        if key.startswith(prefix) and value
+    }
+
+
+def _form_feedback(request):
+    return {
+        key[len("cfeedback-") :]: value
+        for key, value in request.POST.items()
+        if key.startswith("cfeedback-") and value
+    }
+
+
+def _revision(request):
+    value = request.POST.get("revision", "")
+    return int(value) if value.isdigit() else None
+
+
+@require_POST
+@login_required
+@handles_rule_errors
+def grade(request, submission_id: int):
+    submission = _gradeable(request, submission_id)
+    state = {
+        "levels": _form_levels(request),
+        "criterion_feedback": _form_feedback(request),
+        "feedback": request.POST.get("feedback", ""),
+    }
+    try:
+        result = grading.grade_save(
+            grader=request.user,
+            submission=submission,
+            levels=state["levels"],
+            criterion_feedback=state["criterion_feedback"],
+            feedback=state["feedback"],
+            release=request.POST.get("action") == "release",
+            learner_id=int(request.POST["learner"])
+            if request.POST.get("learner", "").isdigit()
+            else None,
+            expected_revision=_revision(request),
+            reason=request.POST.get("reason", ""),
+        )
+    except (ValidationError, Conflict) as exc:
+        context = _grading_context(request, submission, form_state=state)
+        if isinstance(exc, Conflict):
+            context["conflict"] = exc.message
+            status = 409
+        else:
+            context["form_errors"] = messages_of(exc)
+            status = 400
+        return render(request, "courses/grading/submission.html", context, status=status)
+    notes = {
+        Grade.Status.DRAFT: _("Draft saved. The learner cannot see it yet."),
+        Grade.Status.AWAITING_MODERATION: _("Grade saved and waiting for a second marker."),
+        Grade.Status.RELEASED: _("Grade released to the learner."),
+    }
+    messages.success(request, notes[result.status])
+    return redirect(f"{request.path.rsplit('/grade/', 1)[0]}/?learner={result.learner_id}")
+
+
+@require_POST
+@login_required
+@handles_rule_errors
+def moderate(request, submission_id: int):
+    submission = _gradeable(request, submission_id)
+    agree = request.POST.get("decision") == "agree"
+    try:
+        result = grading.grade_moderate(
+            moderator=request.user,
+            submission=submission,
+            agree=agree,
+            levels=None if agree else _form_levels(request),
+            feedback=None if agree else request.POST.get("feedback"),
+            criterion_feedback=None if agree else _form_feedback(request),
+            learner_id=int(request.POST["learner"])
+            if request.POST.get("learner", "").isdigit()
+            else None,
+            expected_revision=_revision(request),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        return action_error(request, 400, messages_of(exc))
+    messages.success(request, _("Moderation recorded; the grade is released."))
+    return redirect(f"{request.path.rsplit('/moderate/', 1)[0]}/?learner={result.learner_id}")
+
+
+@require_POST
+@login_required
+@handles_rule_errors
+def return_for_revision(request, submission_id: int):
+    submission = _gradeable(request, submission_id)
+    grading.submission_return(
+        instructor=request.user, submission=submission, feedback=request.POST.get("feedback", "")
+    )
+    messages.success(request, _("Returned to the learner for revision."))
+    return redirect(request.path.rsplit("/return/", 1)[0] + "/")
+
+
+@login_required
+def analytics_index(request):
+    _require_grader(request.user)
+    return render(
+        request,
+        "courses/grading/analytics_index.html",
+        {"pages": analytics.pages_for(request.user)},
+    )
+
+
+def _analytics_page(request, page_id):
+    _require_grader(request.user)
+    page = get_object_or_404(Page, pk=page_id).specific
+    if page.id not in {p.id for p in analytics.pages_for(request.user)}:
+        raise PermissionDenied(_("You do not teach this course or qualification."))
+    return page
+
+
+@login_required
+def analytics_detail(request, page_id: int):
+    page = _analytics_page(request, page_id)
+    return render(
+        request,
+        "courses/grading/analytics.html",
+        {"page": localized(page), "page_id": page.id, **analytics.report(page=page)},
+    )
+
+
+@login_required
+def grades_csv(request, page_id: int):
+    page = _analytics_page(request, page_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="grades-{page.slug}.csv"'
+    writer = csv.writer(response)
+    for row in analytics.grade_rows(page=page):
+        writer.writerow([analytics.csv_safe(cell) for cell in row])
+    return response

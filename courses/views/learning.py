@@ -1,0 +1,144 @@
+"""Learner actions posted from course pages: enrol, complete, attempt, submit, download."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from wagtail.models import Page
+
+from courses import learning
+from courses.localization import canonical_specific
+from courses.models import (
+    CoursePage,
+    FieldProjectPage,
+    KnowledgeCheckPage,
+    LessonPage,
+    QualificationPage,
+    SubmissionFile,
+)
+from courses.views.errors import handles_rule_errors, messages_of
+
+
+def _back(request, page: Page, fallback_page: Page | None = None):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect((fallback_page or page).url)
+
+
+def _localized_page(page_id: int) -> Page:
+    page = Page.objects.live().filter(id=page_id).specific().first()
+    if page is None:
+        raise Http404(_("That page does not exist."))
+    return page
+
+
+@require_POST
+@login_required
+@handles_rule_errors
+def enrol(request, page_id: int):
+    shown = _localized_page(page_id)
+    if not isinstance(shown, CoursePage | QualificationPage):
+        raise ValidationError(_("Only courses and qualifications take enrolments."))
+    page = canonical_specific(type(shown), page_id)
+    _enrolment, created = learning.enrolment_create(learner=request.user, page=page)
+    if created:
+        messages.success(request, _("You are enrolled in %(title)s.") % {"title": shown.title})
+    else:
+        messages.info(
+            request, _("You were already enrolled in %(title)s.") % {"title": shown.title}
+        )
+    return _back(request, shown)
+
+
+@require_POST
+@login_required
+@handles_rule_errors
+def lesson_complete(request, lesson_id: int):
+    shown = _localized_page(lesson_id)
+    lesson = canonical_specific(LessonPage, lesson_id)
+    _completion, created = learning.lesson_complete(learner=request.user, lesson=lesson)
+    if created:
+        messages.success(request, _("Lesson marked complete."))
+    return _back(request, shown)
+
+
+@require_POST
+@login_required
+@handles_rule_errors
+def check_attempt(request, check_id: int):
+    shown = _localized_page(check_id)
+    check = canonical_specific(KnowledgeCheckPage, check_id)
+    answers = {}
+    for key in request.POST:
+        if key.startswith("q-"):
+            values = request.POST.getlist(key)
+            answers[key[2:]] = values if len(values) > 1 else values[0]
+    result = learning.attempt_submit(learner=request.user, check=check, answers=answers)
+    if result.attempt.passed:
+        messages.success(
+            request, _("You scored %(score)s%% and passed.") % {"score": result.attempt.score}
+        )
+    else:
+        messages.warning(
+            request,
+            _("You scored %(score)s%%; the pass mark is %(mark)s%%.")
+            % {"score": result.attempt.score, "mark": check.pass_mark},
+        )
+    return redirect(shown.url + "#results")
+
+
+@require_POST
+@login_required
+@handles_rule_errors
+def project_submit(request, project_id: int):
+    shown = _localized_page(project_id)
+    project = canonical_specific(FieldProjectPage, project_id)
+    team = [name for name in request.POST.get("team", "").replace(",", " ").split() if name]
+    try:
+        learning.submission_make(
+            learner=request.user,
+            project=project,
+            report=request.POST.get("report", ""),
+            files=request.FILES.getlist("files"),
+            team=team,
+        )
+    except ValidationError as exc:
+        # Show the page again with what the learner wrote, so nothing is lost.
+        response = shown.serve(request)
+        if isinstance(response, TemplateResponse):
+            response.context_data.update(
+                {
+                    "form_errors": messages_of(exc),
+                    "form_report": request.POST.get("report", ""),
+                    "form_team": request.POST.get("team", ""),
+                }
+            )
+            response.status_code = 400
+            return response
+        raise
+    messages.success(request, _("Your field project is submitted. Your instructor will grade it."))
+    return redirect(shown.url)
+
+
+@login_required
+def submission_file(request, file_id: int):
+    stored = get_object_or_404(
+        SubmissionFile.objects.select_related("version__submission"), pk=file_id
+    )
+    if not learning.can_view_submission(request.user, stored.version.submission):
+        raise PermissionDenied
+    response = FileResponse(
+        stored.file.open("rb"),
+        as_attachment=True,
+        filename=stored.original_name,
+        content_type=stored.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
