@@ -1,0 +1,1 @@
+"""What a learner earns and how anyone checks it."""

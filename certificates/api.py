@@ -1,0 +1,126 @@
+"""API routes for certificates: the learner's list, verification, revocation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django_ratelimit.core import is_ratelimited
+from ninja import File, Router, Schema
+from ninja import Status as HttpStatus
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from certificates import issuance
+from certificates.models import Certificate
+from certificates.selectors import certificate_status, certificates_for
+from certificates.verification import (
+    MAX_UPLOAD_BYTES,
+    Status,
+    UnreadableUpload,
+    verify_by_id,
+    verify_upload,
+)
+from lms.api import AUTH
+
+router = Router(tags=["certificates"])
+
+
+class CheckOut(Schema):
+    name: str
+    passed: bool
+    detail: str
+
+
+class VerificationOut(Schema):
+    status: str
+    certificate_id: str | None
+    holder_name: str | None
+    qualification: str | None
+    issued_on: str | None
+    expires_on: str | None
+    issuer: str | None
+    superseded_by: str | None
+    revocation_reason: str | None
+    checks: list[CheckOut]
+
+
+class MyCertificateOut(Schema):
+    id: str
+    qualification: int
+    qualification_title: str
+    status: str
+    issued_on: str
+    expires_on: str | None
+    pdf_url: str
+    credential_url: str
+    verify_url: str
+
+
+class RevocationIn(Schema):
+    reason: str
+
+
+class RevocationOut(Schema):
+    id: str
+    status: str
+    revoked_at: str
+    reason: str
+
+
+def _throttle(request) -> None:
+    if is_ratelimited(
+        request, group="verification", key="ip", rate=settings.VERIFY_RATE, increment=True
+    ):
+        raise HttpError(429, "Too many verification requests. Wait a minute and try again.")
+
+
+@router.get("/me/certificates", response=list[MyCertificateOut], auth=AUTH)
+def my_certificates(request):
+    return [
+        {
+            **row,
+            "issued_on": row["issued_on"].isoformat(),
+            "expires_on": row["expires_on"].isoformat() if row["expires_on"] else None,
+        }
+        for row in certificates_for(request.auth)
+    ]
+
+
+@router.get(
+    "/certificates/{certificate_id}/verification",
+    response={200: VerificationOut, 404: VerificationOut},
+    auth=None,
+)
+def verification(request, certificate_id: str):
+    _throttle(request)
+    report = verify_by_id(certificate_id)
+    return HttpStatus(404 if report.status == Status.NOT_FOUND else 200, report.as_dict())
+
+
+@router.post("/verifications", response={200: VerificationOut}, auth=None)
+def verify_file(request, file: UploadedFile = File(...)):
+    _throttle(request)
+    if file.size > MAX_UPLOAD_BYTES:
+        raise HttpError(413, "The file is larger than 10 MB.")
+    try:
+        report = verify_upload(file.read(MAX_UPLOAD_BYTES + 1))
+    except UnreadableUpload as exc:
+        raise HttpError(400, str(exc)) from exc
+    return report.as_dict()
+
+
+@router.post("/certificates/{certificate_id}/revocation", response=RevocationOut, auth=AUTH)
+def revoke(request, certificate_id: str, payload: RevocationIn):
+    if not request.auth.is_staff_member:
+        raise PermissionDenied("Only staff revoke certificates.")
+    certificate = get_object_or_404(Certificate, pk=certificate_id)
+    certificate = issuance.certificate_revoke(
+        certificate=certificate, by=request.auth, reason=payload.reason
+    )
+    return {
+        "id": certificate.id,
+        "status": certificate_status(certificate),
+        "revoked_at": certificate.revoked_at.isoformat(),
+        "reason": certificate.revocation_reason,
+    }

@@ -1,0 +1,358 @@
+"""Issuing, re-issuing and revoking certificates.
+
+`award_record` notes that a learner met a qualification's requirements (one row, ever) and asks a
+worker to issue. `certificate_issue` runs under a lock on that award and does nothing if a current
+certificate exists, so retries, duplicate tasks and a worker killed half-way all end with exactly
+one certificate. A database constraint backs that up.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certificates import pdf
+from certificates.credentials import build_credential, canonical_json, verify_url, xsd_datetime
+from certificates.ids import new_certificate_id
+from certificates.keys import signing_key, verification_method_id
+from certificates.models import Award, Certificate, StatusList
+from certificates.signing import sign
+from certificates.status import status_list_refresh
+from courses.localization import localized
+from courses.models import Grade, QualificationPage, SubmissionMember
+
+logger = logging.getLogger(__name__)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(
+        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
+    )
+
+
+# --- award --------------------------------------------------------------------------------
+
+
+def award_record(*, learner_id: int, qualification_id: int, achieved_at: datetime) -> Award:
+    """Record that requirements are met (idempotent) and queue issuance after commit."""
+    from certificates.tasks import issue_certificate
+
+    award, _created = Award.objects.get_or_create(
+        learner_id=learner_id,
+        qualification_id=qualification_id,
+        defaults={"achieved_at": achieved_at},
+    )
+    transaction.on_commit(lambda: issue_certificate.delay(award.id), robust=True)
+    return award
+
+
+def on_requirements_met(sender, enrolment, achieved_at, **kwargs) -> None:
+    award_record(
+        learner_id=enrolment.learner_id, qualification_id=enrolment.page_id, achieved_at=achieved_at
+    )
+
+
+# --- what is frozen into a certificate ----------------------------------------------------
+
+
+def _evidence_and_result(award: Award, qualification: QualificationPage) -> tuple[list[dict], str]:
+    courses = [link.course for link in qualification.required_courses.select_related("course")]
+    evidence = []
+    if courses:
+        evidence.append(
+            {
+                "name": "Courses completed",
+                "narrative": "Completed every lesson and passed every knowledge check of: "
+                + "; ".join(c.title for c in courses)
+                + ".",
+            }
+        )
+    project_result = ""
+    project = qualification.field_project
+    if project is not None:
+        member = SubmissionMember.objects.filter(
+            learner_id=award.learner_id, field_project=project
+        ).first()
+        grade = (
+            Grade.objects.filter(
+                submission_id=member.submission_id,
+                learner_id=award.learner_id,
+                status=Grade.Status.RELEASED,
+            ).first()
+            if member
+            else None
+        )
+        if grade is not None:
+            outcome = "pass with distinction" if grade.distinction else "pass"
+            project_result = f"{grade.percent}% ({outcome})"
+            criteria = "; ".join(f"{row['title']}: {row['level_title']}" for row in grade.breakdown)
+            moderation = " and moderated by a second marker" if grade.moderated_by_id else ""
+            evidence.append(
+                {
+                    "name": f"Field project: {project.title}",
+                    "narrative": f"Graded against the project rubric{moderation}: {project_result}. {criteria}.",
+                }
+            )
+    if qualification.evidence_required:
+        evidence.append(
+            {
+                "name": "Evidence reviewed by staff",
+                "narrative": "Staff reviewed and approved the evidence the qualification requires.",
+            }
+        )
+    return evidence, project_result
+
+
+def freeze(award: Award, *, issued_at: datetime, valid_until: datetime | None) -> dict:
+    """Everything printed and signed, captured once so later edits cannot change it."""
+    from wagtail.models import Locale
+
+    learner = award.learner
+    qualification = award.qualification
+    language = learner.preferred_language
+    zh = None
+    if language == "zh-hans":
+        locale = Locale.objects.filter(language_code="zh-hans").first()
+        translated = localized(qualification, locale) if locale else qualification
+        zh = translated.specific if translated.id != qualification.id else None
+    evidence, project_result = _evidence_and_result(award, qualification)
+    email_salt = secrets.token_hex(16)
+    return {
+        "holder_name": learner.display_name,
+        "email": learner.email,
+        "email_salt": email_salt,
+        "language": language,
+        "issuer_name": settings.ISSUER_NAME,
+        "achievement_id": f"{settings.BASE_URL}/achievements/{qualification.slug}",
+        "qualification_title": qualification.title,
+        "qualification_description": qualification.summary,
+        "criteria_narrative": qualification.criteria_narrative,
+        "certificate_title": qualification.certificate_title,
+        "certificate_statement": qualification.certificate_statement,
+        "certificate_title_zh": zh.certificate_title if zh else "",
+        "certificate_statement_zh": zh.certificate_statement if zh else "",
+        "evidence": evidence,
+        "project_result": project_result,
+        "issued_on": issued_at.date().isoformat(),
+        "valid_until": valid_until.date().isoformat() if valid_until else "",
+        "template_version": pdf.TEMPLATE_VERSION,
+    }
+
+
+# --- issuing ------------------------------------------------------------------------------
+
+
+def _free_status_index() -> int:
+    used = set(Certificate.objects.values_list("status_index", flat=True))
+    if len(used) >= StatusList.SIZE:
+        raise RuntimeError("The status list is full.")
+    while True:
+        index = secrets.randbelow(StatusList.SIZE)
+        if index not in used:
+            return index
+
+
+def _create(
+    award: Award,
+    *,
+    supersedes: Certificate | None = None,
+    reissued_by=None,
+    reason: str = "",
+    validity_months: int | None = None,
+) -> Certificate:
+    qualification = award.qualification
+    issued_at = timezone.now().replace(microsecond=0)
+    months = validity_months or qualification.validity_months
+    valid_until = add_months(issued_at, months) if months else None
+    frozen = freeze(award, issued_at=issued_at, valid_until=valid_until)
+    key, private_key = signing_key()
+    certificate_id = new_certificate_id()
+    status_index = _free_status_index()
+    unsigned = build_credential(
+        certificate_id=certificate_id,
+        frozen=frozen,
+        valid_from=issued_at,
+        valid_until=valid_until,
+        status_index=status_index,
+    )
+    credential = sign(unsigned, private_key, verification_method_id(key), xsd_datetime(issued_at))
+    pdf_bytes = pdf.render_pdf(
+        frozen=frozen,
+        certificate_id=certificate_id,
+        verify_url=verify_url(certificate_id),
+        credential=credential,
+    )
+    certificate = Certificate(
+        id=certificate_id,
+        learner=award.learner,
+        qualification=qualification,
+        award=award,
+        issued_at=issued_at,
+        valid_from=issued_at,
+        valid_until=valid_until,
+        language=frozen["language"],
+        frozen=frozen,
+        credential=credential,
+        credential_sha256=hashlib.sha256(canonical_json(credential)).hexdigest(),
+        pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+        issuer_key=key,
+        status_index=status_index,
+        supersedes=supersedes,
+        reissued_by=reissued_by,
+        reissue_reason=reason,
+    )
+    certificate.pdf.save(f"{certificate_id}.pdf", ContentFile(pdf_bytes), save=False)
+    certificate.save(force_insert=True)
+    return certificate
+
+
+def certificate_issue(*, award_id: int) -> Certificate | None:
+    """Issue the award's certificate unless a current one exists. Safe to run any number of times."""
+    with transaction.atomic():
+        award = (
+            Award.objects.select_for_update()
+            .select_related("learner", "qualification")
+            .filter(pk=award_id)
+            .first()
+        )
+        if award is None:
+            return None
+        existing = Certificate.objects.filter(
+            learner_id=award.learner_id, qualification_id=award.qualification_id, is_current=True
+        ).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                certificate = _create(award)
+        except IntegrityError:
+            # Another path created it between our check and insert: the constraint decided.
+            return Certificate.objects.get(
+                learner_id=award.learner_id,
+                qualification_id=award.qualification_id,
+                is_current=True,
+            )
+        _notify_issued(certificate)
+        return certificate
+
+
+def _notify_issued(certificate: Certificate) -> None:
+    from courses import notifications
+
+    notifications.notify(
+        certificate.learner,
+        key=f"certificate-issued:{certificate.id}",
+        template="certificate_issued",
+        context={
+            "title": certificate.frozen["certificate_title"],
+            "certificate_id": certificate.id,
+            "pdf_url": f"{settings.BASE_URL}/certificates/{certificate.id}.pdf",
+            "verify_url": verify_url(certificate.id),
+        },
+    )
+
+
+@transaction.atomic
+def certificate_reissue(
+    *, certificate: Certificate, by, reason: str, validity_months: int | None = None
+) -> Certificate:
+    """A new certificate with today's data (a corrected name, a new template, a renewed validity)
+    that names the one it supersedes. The old one verifies as SUPERSEDED from now on."""
+    if not by.is_staff_member:
+        raise PermissionDenied(_("Only staff re-issue certificates."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the certificate is re-issued.")]})
+    old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    award = Award.objects.select_for_update().get(pk=old.award_id)
+    if not old.is_current:
+        raise ValidationError(_("Only the current certificate can be re-issued."))
+    if old.revoked_at:
+        raise ValidationError(_("A revoked certificate cannot be re-issued."))
+    old.is_current = False
+    old.save(update_fields=["is_current"])
+    new = _create(
+        award, supersedes=old, reissued_by=by, reason=reason, validity_months=validity_months
+    )
+    transaction.on_commit(lambda: _notify_issued(new))
+    return new
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certificate:
+    if not by.is_staff_member:
+        raise PermissionDenied(_("Only staff revoke certificates."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the certificate is revoked.")]})
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.revoked_at:
+        raise ValidationError(_("This certificate is already revoked."))
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_by = by
+    certificate.revocation_reason = reason[:2000]
+    certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    status_list_refresh()
+    return certificate
+
+
+def awards_for_bulk(
+    *, qualification: QualificationPage, cohort_id: int | None = None
+) -> list[Award]:
+    """Record awards for every learner who met the qualification's requirements (optionally in one
+    cohort) and has no current certificate. Issuance itself is queued per award."""
+    from courses.models import Milestone
+
+    milestones = Milestone.objects.filter(
+        kind=Milestone.Kind.REQUIREMENTS_MET,
+        page_id=qualification.id,
+        enrolment__page_id=qualification.id,
+    ).select_related("enrolment")
+    if cohort_id is not None:
+        milestones = milestones.filter(enrolment__cohort_id=cohort_id)
+    holders = set(
+        Certificate.objects.filter(qualification=qualification, is_current=True).values_list(
+            "learner_id", flat=True
+        )
+    )
+    awards = []
+    for milestone in milestones:
+        if milestone.enrolment.learner_id in holders:
+            continue
+        with transaction.atomic():
+            awards.append(
+                award_record(
+                    learner_id=milestone.enrolment.learner_id,
+                    qualification_id=qualification.id,
+                    achieved_at=milestone.achieved_at,
+                )
+            )
+    return awards
+
+
+def pending_awards_sweep(*, older_than_seconds: int = 60) -> list[int]:
+    """Awards with no certificate yet (a lost task, a broker outage): queue them again."""
+    from certificates.tasks import issue_certificate
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        Award.objects.filter(created_at__lt=cutoff)
+        .exclude(certificates__isnull=False)
+        .values_list("id", flat=True)
+    )
+    for award_id in ids:
+        issue_certificate.delay(award_id)
+    return ids

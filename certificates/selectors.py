@@ -1,0 +1,49 @@
+"""Reads of certificates for the learner's dashboard and the API."""
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from certificates.credentials import verify_url
+from certificates.models import Certificate
+
+STATUS_LABELS = {
+    "valid": _("Valid"),
+    "revoked": _("Revoked"),
+    "expired": _("Expired"),
+    "superseded": _("Superseded"),
+}
+
+
+def certificate_status(certificate: Certificate, now=None) -> str:
+    now = now or timezone.now()
+    if certificate.revoked_at:
+        return "revoked"
+    if not certificate.is_current:
+        return "superseded"
+    if certificate.valid_until and certificate.valid_until <= now:
+        return "expired"
+    return "valid"
+
+
+def certificates_for(learner) -> list[dict]:
+    rows = []
+    now = timezone.now()
+    for certificate in Certificate.objects.filter(learner=learner).order_by("-issued_at"):
+        status = certificate_status(certificate, now)
+        rows.append(
+            {
+                "id": certificate.id,
+                "qualification": certificate.qualification_id,
+                "qualification_title": certificate.frozen.get("certificate_title")
+                or certificate.frozen.get("qualification_title"),
+                "status": status,
+                "status_label": STATUS_LABELS[status],
+                "issued_on": certificate.issued_at.date(),
+                "expires_on": certificate.valid_until.date() if certificate.valid_until else None,
+                "pdf_url": f"{settings.BASE_URL}/certificates/{certificate.id}.pdf",
+                "credential_url": f"{settings.BASE_URL}/certificates/{certificate.id}/credential.json",
+                "verify_url": verify_url(certificate.id),
+            }
+        )
+    return rows

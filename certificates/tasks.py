@@ -1,0 +1,32 @@
+"""Celery tasks of the certificates app."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from certificates import expiry, issuance, status
+
+
+@shared_task(
+    name="certificates.tasks.issue_certificate",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def issue_certificate(award_id: int) -> str | None:
+    certificate = issuance.certificate_issue(award_id=award_id)
+    return certificate.id if certificate else None
+
+
+@shared_task(name="certificates.tasks.sweep_pending_awards")
+def sweep_pending_awards() -> int:
+    return len(issuance.pending_awards_sweep())
+
+
+@shared_task(name="certificates.tasks.refresh_status_list")
+def refresh_status_list() -> None:
+    status.status_list_refresh()
+
+
+@shared_task(name="certificates.tasks.send_expiry_reminders")
+def send_expiry_reminders() -> int:
+    return expiry.expiry_reminders_send()

@@ -1,0 +1,350 @@
+"""Verifying a certificate: by ID (the QR code opens this), or from an uploaded PDF or JSON.
+
+Each way runs the same checks and returns the same report. What the report shows about the
+holder comes from the signed credential once its signature verifies, never from a PDF's text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certificates.credentials import CONTEXTS, canonical_json
+from certificates.ids import normalize_id
+from certificates.models import Certificate, IssuerKey
+from certificates.signing import public_key_from_multibase, verify
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+SIGNATURE_CACHE_SECONDS = 24 * 60 * 60
+
+
+class Status:
+    VALID = "valid"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+    NOT_FOUND = "not_found"
+    TAMPERED = "tampered"
+
+
+class UnreadableUpload(ValueError):
+    """The upload is not a certificate PDF or credential JSON we can read (HTTP 400)."""
+
+
+@dataclass
+class Check:
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class Report:
+    status: str
+    certificate_id: str | None = None
+    holder_name: str | None = None
+    qualification: str | None = None
+    issued_on: str | None = None
+    expires_on: str | None = None
+    issuer: str | None = None
+    superseded_by: str | None = None
+    revocation_reason: str | None = None
+    checks: list[Check] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def not_found(raw_id: str | None = None) -> Report:
+    return Report(status=Status.NOT_FOUND, certificate_id=None)
+
+
+# --- the checks ---------------------------------------------------------------------------
+
+
+def _parse_time(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _format_check(credential) -> Check:
+    if not isinstance(credential, dict):
+        return Check("format", False, _("Not a JSON credential."))
+    problems = []
+    if credential.get("@context") != CONTEXTS:
+        problems.append(
+            _("contexts are not the W3C VC 2.0 and Open Badges 3.0.3 contexts in that order")
+        )
+    types = credential.get("type") or []
+    if "VerifiableCredential" not in types or "OpenBadgeCredential" not in types:
+        problems.append(_("not an OpenBadgeCredential"))
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, dict) or not isinstance(subject.get("achievement"), dict):
+        problems.append(_("no achievement"))
+    if not _parse_time(credential.get("validFrom")):
+        problems.append(_("no valid issue date"))
+    if not isinstance(credential.get("proof"), dict):
+        problems.append(_("no proof"))
+    if not problems:
+        from certificates.jsonld import assert_fully_defined
+
+        unsigned = {k: v for k, v in credential.items() if k != "proof"}
+        try:
+            assert_fully_defined(unsigned)
+        except Exception as exc:
+            problems.append(str(exc))
+    if problems:
+        return Check("format", False, "; ".join(problems))
+    return Check("format", True, _("Open Badges 3.0 credential, W3C VC 2.0 data model."))
+
+
+def _signature_check(credential: dict, key: IssuerKey | None) -> Check:
+    if key is None:
+        return Check("signature", False, _("Signed with a key this issuer never published."))
+    digest = hashlib.sha256(canonical_json(credential)).hexdigest()
+    cache_key = f"verify:sig:{digest}:{key.public_key_multibase}"
+    cached = cache.get(cache_key)
+    if cached is None:
+        result = verify(credential, public_key_from_multibase(key.public_key_multibase))
+        cached = (result.valid, result.reason)
+        cache.set(cache_key, cached, SIGNATURE_CACHE_SECONDS)
+    valid, reason = cached
+    if valid:
+        return Check(
+            "signature", True, _("Ed25519 Data Integrity proof (eddsa-rdfc-2022) verifies.")
+        )
+    return Check("signature", False, reason or _("The signature does not match the content."))
+
+
+def _key_check(credential: dict, key: IssuerKey | None) -> Check:
+    if key is None:
+        return Check(
+            "issuer_key", False, _("The verification method is not in the issuer's DID document.")
+        )
+    issued = _parse_time(credential.get("validFrom"))
+    if issued is None or not key.valid_at(issued):
+        return Check(
+            "issuer_key", False, _("The key was not the issuer's signing key on the issue date.")
+        )
+    return Check("issuer_key", True, _("Published by the issuer and in use on the issue date."))
+
+
+def _key_for(credential: dict, keys: list[IssuerKey] | None = None) -> IssuerKey | None:
+    proof = credential.get("proof") if isinstance(credential, dict) else None
+    method = proof.get("verificationMethod", "") if isinstance(proof, dict) else ""
+    multibase = method.rsplit("#", 1)[-1] if "#" in method else ""
+    if not multibase:
+        return None
+    if keys is not None:
+        return next((k for k in keys if k.public_key_multibase == multibase), None)
+    return IssuerKey.objects.filter(public_key_multibase=multibase).first()
+
+
+def _status_checks(certificate: Certificate, now: datetime) -> list[Check]:
+    checks = []
+    if certificate.revoked_at:
+        checks.append(
+            Check(
+                "revocation",
+                False,
+                _("Revoked on %(date)s.") % {"date": certificate.revoked_at.date().isoformat()},
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "revocation",
+                True,
+                _("Not revoked (status list entry %(i)s).") % {"i": certificate.status_index},
+            )
+        )
+    if certificate.valid_until and certificate.valid_until <= now:
+        checks.append(
+            Check(
+                "expiry",
+                False,
+                _("Expired on %(date)s.") % {"date": certificate.valid_until.date().isoformat()},
+            )
+        )
+    else:
+        until = (
+            certificate.valid_until.date().isoformat()
+            if certificate.valid_until
+            else _("no expiry")
+        )
+        checks.append(Check("expiry", True, _("Valid until %(date)s.") % {"date": until}))
+    return checks
+
+
+def _report(
+    certificate: Certificate | None, credential: dict, checks: list[Check], now: datetime
+) -> Report:
+    trusted = all(
+        c.passed for c in checks if c.name in ("format", "signature", "issuer_key", "integrity")
+    )
+    report = Report(status=Status.TAMPERED, checks=checks)
+    if certificate is None:
+        report.status = Status.NOT_FOUND if trusted else Status.TAMPERED
+        return report
+    report.certificate_id = certificate.id
+    if trusted:
+        subject = credential.get("credentialSubject", {})
+        report.holder_name = subject.get("name")
+        report.qualification = subject.get("achievement", {}).get("name")
+        report.issued_on = (_parse_time(credential.get("validFrom")) or now).date().isoformat()
+        until = _parse_time(credential.get("validUntil")) if credential.get("validUntil") else None
+        report.expires_on = until.date().isoformat() if until else None
+        report.issuer = (credential.get("issuer") or {}).get("name")
+    if not trusted:
+        return report
+    superseded_by = getattr(certificate, "superseded_by", None)
+    if certificate.revoked_at:
+        report.status = Status.REVOKED
+        report.revocation_reason = certificate.revocation_reason
+    elif superseded_by is not None:
+        report.status = Status.SUPERSEDED
+        report.superseded_by = superseded_by.id
+    elif certificate.valid_until and certificate.valid_until <= now:
+        report.status = Status.EXPIRED
+    else:
+        report.status = Status.VALID
+    return report
+
+
+# --- entry points -------------------------------------------------------------------------
+
+
+def verify_by_id(raw_id: str) -> Report:
+    """Verify the registered certificate with this ID. At most one database query."""
+    now = timezone.now()
+    certificate_id = normalize_id(raw_id) or (raw_id or "")[:64]
+    certificate = (
+        Certificate.objects.select_related("issuer_key", "superseded_by")
+        .filter(pk=certificate_id)
+        .first()
+    )
+    if certificate is None:
+        return not_found()
+    credential = certificate.credential
+    key = certificate.issuer_key if _key_for(credential, [certificate.issuer_key]) else None
+    intact = hashlib.sha256(canonical_json(credential)).hexdigest() == certificate.credential_sha256
+    checks = [
+        _format_check(credential),
+        _signature_check(credential, key),
+        _key_check(credential, key),
+        Check(
+            "integrity",
+            intact,
+            _("The registered credential is unchanged since issue.")
+            if intact
+            else _("The registered credential differs from what was issued."),
+        ),
+        *_status_checks(certificate, now),
+    ]
+    return _report(certificate, credential, checks, now)
+
+
+def _certificate_id_from(credential: dict) -> str | None:
+    value = credential.get("id", "") if isinstance(credential, dict) else ""
+    return (
+        normalize_id(value.rstrip("/").rsplit("/", 1)[-1])
+        if isinstance(value, str) and value
+        else None
+    )
+
+
+def verify_credential(credential: dict, *, pdf_bytes: bytes | None = None) -> Report:
+    """Verify a credential someone holds (from a PDF or a JSON file) against our registry."""
+    now = timezone.now()
+    certificate_id = _certificate_id_from(credential)
+    certificate = (
+        Certificate.objects.select_related("issuer_key", "superseded_by")
+        .filter(pk=certificate_id)
+        .first()
+        if certificate_id
+        else None
+    )
+    key = _key_for(credential)
+    checks = [
+        _format_check(credential),
+        _signature_check(credential, key),
+        _key_check(credential, key),
+    ]
+    if certificate is None:
+        checks.append(
+            Check("integrity", False, _("No certificate with this credential's ID is registered."))
+        )
+        report = _report(None, credential, checks, now)
+        if all(c.passed for c in checks[:3]):
+            report.status = Status.NOT_FOUND
+        return report
+    same = canonical_json(credential) == canonical_json(certificate.credential)
+    detail = (
+        _("The credential is the one registered at issue.")
+        if same
+        else _("The credential differs from the one registered at issue.")
+    )
+    integrity_ok = same
+    if pdf_bytes is not None and same:
+        same_pdf = hashlib.sha256(pdf_bytes).hexdigest() == certificate.pdf_sha256
+        if not same_pdf:
+            integrity_ok = False
+            detail = _(
+                "The attached credential is genuine, but the PDF file is not the one issued: its pages may have been altered."
+            )
+        else:
+            detail = _("The PDF and its attached credential are the ones issued.")
+    checks.append(Check("integrity", integrity_ok, detail))
+    checks += _status_checks(certificate, now)
+    report = _report(certificate, credential, checks, now)
+    return report
+
+
+def credential_from_pdf(content: bytes) -> dict:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        attachments = reader.attachments
+        data = attachments.get("credential.json")
+    except Exception as exc:
+        raise UnreadableUpload(_("This PDF cannot be read.")) from exc
+    if not data:
+        raise UnreadableUpload(
+            _("This PDF has no credential.json attached, so it is not a certificate we issued.")
+        )
+    try:
+        return json.loads(data[0])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadableUpload(_("The credential attached to this PDF is not valid JSON.")) from exc
+
+
+def verify_upload(content: bytes) -> Report:
+    """A PDF certificate or a credential JSON file. Raises UnreadableUpload for anything else."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise UnreadableUpload(_("The file is larger than 10 MB."))
+    if not content:
+        raise UnreadableUpload(_("The file is empty."))
+    if content.lstrip()[:5] == b"%PDF-":
+        credential = credential_from_pdf(content)
+        if not isinstance(credential, dict):
+            raise UnreadableUpload(_("The credential attached to this PDF is not a JSON object."))
+        return verify_credential(credential, pdf_bytes=content)
+    try:
+        credential = json.loads(content.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadableUpload(
+            _("Upload the certificate PDF or its credential.json file.")
+        ) from exc
+    if not isinstance(credential, dict):
+        raise UnreadableUpload(_("The JSON file is not a credential."))
+    return verify_credential(credential)
