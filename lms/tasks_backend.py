@@ -1,12 +1,14 @@
 """A django-tasks backend that runs Wagtail's background jobs on our Celery workers.
 
-Wagtail 8 enqueues its reference-index updates and file clean-ups through django-tasks. Running
-them on the Celery workers means one queue and one fleet of workers to run and watch, with the
-same acks-late delivery as our own tasks. Jobs are sent when the surrounding transaction
-commits, so a worker never looks for a row that is not there yet.
+Wagtail 8 enqueues its search-index and reference-index updates and file clean-ups through
+django-tasks. Running them on the Celery workers means one fleet of workers to run and watch,
+with the same acks-late delivery as our own tasks, on a queue of their own (see CELERY_TASK_ROUTES).
+Jobs are sent when the surrounding transaction commits, so a worker never looks for a row that
+is not there yet; a job asked for twice in one transaction (a page saved three times while
+publishing) is sent once.
 """
 
-from functools import partial
+import json
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,10 +38,18 @@ class CeleryBackend(BaseTaskBackend):
             errors=[],
             worker_ids=[],
         )
-        send = partial(
-            run_django_task.apply_async,
-            args=(task.module_path, list(args), dict(kwargs)),
-            eta=task.run_after,
-        )
+        connection = transaction.get_connection()
+        pending = connection.__dict__.setdefault("_lms_pending_django_tasks", set())
+        key = (task.module_path, json.dumps([list(args), kwargs], sort_keys=True, default=str))
+        if key in pending:
+            return result
+        pending.add(key)
+
+        def send():
+            pending.discard(key)
+            run_django_task.apply_async(
+                args=(task.module_path, list(args), dict(kwargs)), eta=task.run_after
+            )
+
         transaction.on_commit(send, robust=True)
         return result

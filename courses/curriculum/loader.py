@@ -17,7 +17,8 @@ from pathlib import Path
 
 import markdown
 from django.db import transaction
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Locale, Page, ReferenceIndex, Site
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from courses.curriculum.schema import (
     CONTENT_DIR,
@@ -230,6 +231,7 @@ class CurriculumLoader:
     def __init__(self, *, force: bool = False):
         self.force = force
         self.report = LoadReport()
+        self.touched: list[Page] = []
         self.locales: dict[str, Locale] = {}
         # (language, kind, slug path) -> page; English pages are the translation sources.
         self.pages: dict[tuple[str, str], Page] = {}
@@ -267,6 +269,7 @@ class CurriculumLoader:
             revision.publish()
             SeededPage.objects.create(page=page, source_hash=source_hash, revision_id=revision.id)
             self.report.created.append(f"[{language}] {label}")
+            self.touched.append(page)
             self.pages[(language, label)] = page
             return page
 
@@ -290,6 +293,7 @@ class CurriculumLoader:
             page=page, defaults={"source_hash": source_hash, "revision_id": revision.id}
         )
         self.report.updated.append(f"[{language}] {label}")
+        self.touched.append(page)
         return page
 
     def load(self, curricula: dict[str, Curriculum]) -> LoadReport:
@@ -543,5 +547,11 @@ def curriculum_load(*, content_dir: Path = CONTENT_DIR, force: bool = False) -> 
     if problems:
         raise ValueError("The curriculum content has problems:\n" + "\n".join(problems))
     curricula = {language: read_curriculum(language, content_dir) for language in ("en", "zh-hans")}
-    with transaction.atomic():
-        return CurriculumLoader(force=force).load(curricula)
+    loader = CurriculumLoader(force=force)
+    # Each page save would queue a reference-index job for the workers (hundreds on a first
+    # load, ahead of learners' work); index the pages written here once, in this process.
+    with transaction.atomic(), disable_reference_index_auto_update():
+        report = loader.load(curricula)
+        for page in loader.touched:
+            ReferenceIndex.create_or_update_for_object(page)
+    return report

@@ -14,6 +14,7 @@ os.environ.setdefault(
 )
 
 from django.core.management.utils import get_random_secret_key
+from kombu import Queue
 
 from .base import *  # noqa: F403
 from .base import DATA_DIR, DATABASES, REDIS_URL, env, env_bool
@@ -30,12 +31,24 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env_bool("LMS_CELERY_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = f"lms-test-{TEST_RUNNER_ID}"
+CELERY_TASK_QUEUES = (
+    Queue(CELERY_TASK_DEFAULT_QUEUE),
+    Queue(f"{CELERY_TASK_DEFAULT_QUEUE}-maintenance"),
+)
+CELERY_TASK_ROUTES = {"lms.run_django_task": {"queue": f"{CELERY_TASK_DEFAULT_QUEUE}-maintenance"}}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker process in an integration test sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
 
 if REDIS_URL:
+    # Tests clear the cache between them, and clearing a Redis cache empties its whole database:
+    # each test process gets a database number of its own, apart from the broker's.
+    from urllib.parse import urlsplit, urlunsplit
+
+    _worker_number = int("".join(ch for ch in TEST_RUNNER_ID if ch.isdigit()) or "0")
+    _cache_db = 1 + _worker_number % 14
+    CACHES["default"]["LOCATION"] = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{_cache_db}"))  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = f"lms-test-{TEST_RUNNER_ID}"  # noqa: F405
 else:
     CACHES["default"]["LOCATION"] = str(DATA_DIR / "cache" / TEST_RUNNER_ID)  # noqa: F405
@@ -47,6 +60,7 @@ else:
         "data_folder_out": str(_broker / "queue"),
         "control_folder": str(_broker / "control"),
         "store_processed": False,
+        "polling_interval": 0.05,
     }
 
 STORAGES["staticfiles"] = {  # noqa: F405

@@ -1,0 +1,162 @@
+"""Shared fixtures: users by role, the small test curriculum, and a clean cache per test."""
+
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+from lms.accounts.services import account_create
+
+FIXTURE_CURRICULUM = Path(__file__).parent / "fixtures" / "curriculum"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    from courses import outline
+
+    cache.clear()
+    outline._memo.clear()
+    yield
+    outline._memo.clear()
+
+
+def ensure_wagtail_root():
+    """Wagtail's root page and default locale, which a flushed test database lacks."""
+    from wagtail.models import Locale, Page
+
+    Locale.objects.get_or_create(language_code="en")
+    if Page.get_first_root_node() is None:
+        Page.add_root(
+            instance=Page(title="Root", slug="root", content_type_id=_page_content_type_id())
+        )
+
+
+def _page_content_type_id() -> int:
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Page
+
+    return ContentType.objects.get_for_model(Page).id
+
+
+def load_test_curriculum():
+    from courses.curriculum.loader import curriculum_load
+
+    ensure_wagtail_root()
+    return curriculum_load(content_dir=FIXTURE_CURRICULUM)
+
+
+@pytest.fixture
+def curriculum(db):
+    """The small two-course curriculum in tests/fixtures, loaded by the real loader."""
+    load_test_curriculum()
+    return Curriculum()
+
+
+class Curriculum:
+    """Handy lookups into the loaded test curriculum (default-language pages)."""
+
+    @property
+    def qualification(self):
+        from courses.models import QualificationPage
+
+        return QualificationPage.objects.get(slug="test-qualification", locale__language_code="en")
+
+    @property
+    def trainer(self):
+        from courses.models import QualificationPage
+
+        return QualificationPage.objects.get(slug="test-trainer", locale__language_code="en")
+
+    def course(self, slug="course-one"):
+        from courses.models import CoursePage
+
+        return CoursePage.objects.get(slug=slug, locale__language_code="en")
+
+    def lessons(self, course_slug="course-one"):
+        from courses.models import LessonPage
+
+        return list(LessonPage.objects.descendant_of(self.course(course_slug)).order_by("path"))
+
+    def checks(self, course_slug="course-one"):
+        from courses.models import KnowledgeCheckPage
+
+        return list(
+            KnowledgeCheckPage.objects.descendant_of(self.course(course_slug)).order_by("path")
+        )
+
+    @property
+    def project(self):
+        from courses.models import FieldProjectPage
+
+        return FieldProjectPage.objects.child_of(self.qualification).get()
+
+
+def make_user(role="learner", username=None, **extra):
+    username = username or f"{role}-{make_user.counter}"
+    make_user.counter += 1
+    user, _ = account_create(
+        role=role,
+        username=username,
+        password="a-long-test-password-1",
+        full_name=extra.pop("full_name", username.title()),
+        email=extra.pop("email", f"{username}@example.org"),
+    )
+    for key, value in extra.items():
+        setattr(user, key, value)
+    if extra:
+        user.save()
+    return user
+
+
+make_user.counter = 1
+
+
+@pytest.fixture
+def learner(db):
+    return make_user("learner", "lena")
+
+
+@pytest.fixture
+def other_learner(db):
+    return make_user("learner", "omar")
+
+
+@pytest.fixture
+def instructor(curriculum):
+    from courses.teaching import teaching_assign
+
+    user = make_user("instructor", "ingrid")
+    teaching_assign(instructor=user, slugs=["test-qualification"])
+    return user
+
+
+@pytest.fixture
+def second_instructor(curriculum):
+    from courses.teaching import teaching_assign
+
+    user = make_user("instructor", "kenji")
+    teaching_assign(instructor=user, slugs=["test-qualification"])
+    return user
+
+
+@pytest.fixture
+def other_instructor(db):
+    return make_user("instructor", "olga")
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("staff", "sam")
+
+
+def answers_for(check, correct=True):
+    """Answers to every question of a check: all right, or all wrong."""
+    from courses.learning import _questions
+
+    answers = {}
+    for question in _questions(check):
+        right = [c["id"] for c in question["choices"] if c["correct"]]
+        wrong = [c["id"] for c in question["choices"] if not c["correct"]]
+        chosen = right if correct else wrong[:1]
+        answers[question["id"]] = chosen if question["multiple"] else chosen[0]
+    return answers
