@@ -40,13 +40,15 @@ def _enrolled_learners(count: int, prefix: str):
 
 
 def _complete_course_one(learner):
+    """Every lesson and check of course one, module by module (its modules open in order)."""
     from courses.learning import attempt_submit, lesson_complete
-    from courses.models import CoursePage, KnowledgeCheckPage
+    from courses.models import CoursePage, KnowledgeCheckPage, ModulePage
 
     course = CoursePage.objects.get(slug="course-one", locale__language_code="en")
-    for lesson in LessonPage.objects.descendant_of(course).order_by("path"):
-        lesson_complete(learner=learner, lesson=lesson)
-    for check in KnowledgeCheckPage.objects.descendant_of(course).order_by("path"):
+    for module in ModulePage.objects.child_of(course).order_by("path"):
+        for lesson in LessonPage.objects.child_of(module).order_by("path"):
+            lesson_complete(learner=learner, lesson=lesson)
+        check = KnowledgeCheckPage.objects.child_of(module).get()
         attempt_submit(learner=learner, check=check, answers=answers_for(check, correct=False))
         attempt_submit(learner=learner, check=check, answers=answers_for(check))
 
@@ -231,15 +233,11 @@ def test_redis_outage_loses_no_completion(start_worker, real_celery, settings, c
         load_test_curriculum()
         learner = _enrolled_learners(1, "outage")[0]
         client.force_login(learner)
-        lessons = list(
-            LessonPage.objects.filter(locale__language_code="en")
-            .descendant_of(
-                LessonPage.objects.get(slug="lesson-1-1", locale__language_code="en")
-                .get_parent()
-                .get_parent()
-            )
-            .order_by("path")
-        )
+        from courses.models import CoursePage, ModulePage
+
+        course = CoursePage.objects.get(slug="course-one", locale__language_code="en")
+        first_module = ModulePage.objects.child_of(course).order_by("path").first()
+        lessons = list(LessonPage.objects.child_of(first_module).order_by("path"))
 
         redis.stop()
         for lesson in lessons:
