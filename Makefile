@@ -9,7 +9,7 @@ export LMS_BASE_URL ?= http://localhost:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= lms.settings.dev
 PYTEST_WORKERS ?= auto
 
-.PHONY: help install run prepare test test-faults e2e lint format check messages clean bench
+.PHONY: help install run prepare test test-faults e2e lint format messages audit bench clean
 
 help:
 	@echo "make run          start the site, a Celery worker and beat on PORT (default 8000)"
@@ -18,10 +18,15 @@ help:
 	@echo "make e2e          run the browser journeys in Chromium"
 	@echo "make lint         ruff, Django's checks and missing migrations"
 
+# uv installs the dependencies in seconds where pip takes minutes; pip is the fallback.
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@$(PY) -m pip install --quiet --disable-pip-version-check uv 2>/dev/null || true
+	@if [ -x $(VENV)/bin/uv ]; then \
+		$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'; \
+	else \
+		$(PY) -m pip install --quiet -e '.[dev]'; \
+	fi
 	@touch $@
 
 install: $(VENV)/.installed
@@ -57,5 +62,15 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+audit: install
+	$(VENV)/bin/bandit -q -r lms courses certificates -x '*/migrations/*' --severity-level medium
+	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off || \
+		echo "pip-audit could not complete (it needs a vulnerability database online); see docs/security.md"
+
+bench: install
+	$(PY) bench/progress.py
+	$(PY) bench/certificates.py
+	$(PY) bench/verify_load.py
+
 clean:
-	rm -rf var/test
+	rm -rf var/test test-results

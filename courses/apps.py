@@ -7,7 +7,6 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self):
-        from django.db import transaction
         from django.db.models.signals import post_delete, post_save
         from wagtail.models import Page
         from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -17,18 +16,17 @@ class CoursesConfig(AppConfig):
             QualificationCourse,
             QualificationPrerequisite,
         )
-        from courses.outline import outline_invalidate
+        from courses.outline import outline_changed
 
         def invalidate(sender, instance=None, **kwargs):
             if instance is None or isinstance(
                 instance,
                 Page | QualificationCourse | CoursePrerequisite | QualificationPrerequisite,
             ):
-                # Now, for this transaction's own reads, and again once others can see it.
-                outline_invalidate()
-                transaction.on_commit(outline_invalidate)
+                outline_changed()
 
+        # weak=False: `invalidate` is local to this method; a weak reference would die with it.
         for signal in (page_published, page_unpublished, post_page_move):
-            signal.connect(invalidate, dispatch_uid=f"courses-outline-{signal!r}")
-        post_save.connect(invalidate, dispatch_uid="courses-outline-save")
-        post_delete.connect(invalidate, dispatch_uid="courses-outline-delete")
+            signal.connect(invalidate, weak=False, dispatch_uid=f"courses-outline-{signal!r}")
+        post_save.connect(invalidate, weak=False, dispatch_uid="courses-outline-save")
+        post_delete.connect(invalidate, weak=False, dispatch_uid="courses-outline-delete")

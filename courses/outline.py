@@ -8,9 +8,11 @@ queries, cached, and rebuilt when a page is published, unpublished, moved or del
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db import transaction
 from wagtail.models import Page
 
 CACHE_KEY = "courses:outline"
@@ -177,6 +179,12 @@ def _build(version: str) -> Outline:
 
 
 def get_outline() -> Outline:
+    connection = transaction.get_connection()
+    if connection.__dict__.get("_lms_outline_dirty"):
+        if connection.in_atomic_block:
+            # This transaction changed pages that others cannot see yet: read our own view.
+            return _build("uncommitted")
+        connection.__dict__.pop("_lms_outline_dirty", None)
     version = cache.get(VERSION_KEY)
     if version is None:
         version = outline_invalidate()
@@ -192,9 +200,26 @@ def get_outline() -> Outline:
 
 
 def outline_invalidate(**kwargs) -> str:
-    """Called when the page tree changes; every process rebuilds on its next read."""
-    import uuid
-
+    """A new version for every process: each rebuilds on its next read."""
     version = uuid.uuid4().hex
     cache.set(VERSION_KEY, version, timeout=None)
     return version
+
+
+def outline_changed() -> None:
+    """The page tree changed in the current transaction: publish a new version once it commits.
+
+    Many saves in one transaction (a curriculum load) publish one version, not one each.
+    """
+    connection = transaction.get_connection()
+    connection.__dict__["_lms_outline_dirty"] = True
+    if connection.__dict__.get("_lms_outline_pending"):
+        return
+    connection.__dict__["_lms_outline_pending"] = True
+
+    def publish():
+        connection.__dict__["_lms_outline_pending"] = False
+        connection.__dict__.pop("_lms_outline_dirty", None)
+        outline_invalidate()
+
+    transaction.on_commit(publish)

@@ -273,6 +273,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "lms.client_ip.client_ip"
+TRUSTED_PROXIES = int(env("LMS_TRUSTED_PROXIES", "0"))
 RATELIMIT_VIEW = "lms.views.ratelimited"
 
 LOGGING = {
