@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import gzip
 import hashlib
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 
+from certificates.checks import CONTEXTS, VC_CONTEXT, encoded_bitstring, xsd_datetime
 from certificates.keys import issuer_profile
-
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-CONTEXTS = [VC_CONTEXT, OB_CONTEXT]
-
-
-def xsd_datetime(moment: datetime) -> str:
-    """UTC, to the second, as credentials write dates: 2026-11-27T09:30:00Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def certificate_url(certificate_id: str) -> str:
@@ -100,23 +90,6 @@ def build_credential(
     if valid_until is not None:
         credential["validUntil"] = xsd_datetime(valid_until)
     return credential
-
-
-def encoded_bitstring(revoked_indexes: list[int], size: int) -> str:
-    """GZIP-compressed, base64url-encoded (no padding) bitstring; index 0 is the leftmost bit."""
-    bits = bytearray(size // 8)
-    for index in revoked_indexes:
-        bits[index // 8] |= 0x80 >> (index % 8)
-    return "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits), mtime=0)).decode().rstrip("=")
-
-
-def decode_bitstring(encoded: str) -> bytes:
-    data = encoded[1:] if encoded.startswith("u") else encoded
-    return gzip.decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
-
-
-def bit_is_set(bitstring: bytes, index: int) -> bool:
-    return bool(bitstring[index // 8] & (0x80 >> (index % 8)))
 
 
 def build_status_list(

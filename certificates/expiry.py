@@ -13,15 +13,18 @@ REMINDER_DAYS = (60, 7)
 
 
 def expiry_reminders_send(*, now=None) -> int:
+    """Queue the reminders that are due; each is emailed once (its key is recorded when sent)."""
     now = now or timezone.now()
     count = 0
-    for days in REMINDER_DAYS:
-        window_end = now + timedelta(days=days)
+    # Each reminder covers its own window: a certificate 5 days from expiry gets the 7-day
+    # reminder only, not the 60-day one as well on the same morning.
+    windows = zip(REMINDER_DAYS, (*REMINDER_DAYS[1:], 0), strict=True)
+    for days, next_days in windows:
         due = Certificate.objects.filter(
             is_current=True,
             revoked_at__isnull=True,
-            valid_until__gt=now,
-            valid_until__lte=window_end,
+            valid_until__gt=now + timedelta(days=next_days),
+            valid_until__lte=now + timedelta(days=days),
         ).select_related("learner")
         for certificate in due.iterator(chunk_size=500):
             notifications.notify(

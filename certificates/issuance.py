@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import logging
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -66,6 +67,14 @@ def on_requirements_met(sender, enrolment, achieved_at, **kwargs) -> None:
 
 
 # --- what is frozen into a certificate ----------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _signable(text: str) -> str:
+    """Text as it is signed: on one line, without control characters, which cannot be signed
+    (a line break typed into a qualification's summary in the admin must not stop issuance)."""
+    return " ".join(_CONTROL.sub(" ", text or "").split())
 
 
 def _evidence_and_result(award: Award, qualification: QualificationPage) -> tuple[list[dict], str]:
@@ -131,20 +140,23 @@ def freeze(award: Award, *, issued_at: datetime, valid_until: datetime | None) -
     evidence, project_result = _evidence_and_result(award, qualification)
     email_salt = secrets.token_hex(16)
     return {
-        "holder_name": learner.display_name,
+        "holder_name": _signable(learner.display_name),
         "email": learner.email,
         "email_salt": email_salt,
         "language": language,
         "issuer_name": settings.ISSUER_NAME,
         "achievement_id": f"{settings.BASE_URL}/achievements/{qualification.slug}",
-        "qualification_title": qualification.title,
-        "qualification_description": qualification.summary,
-        "criteria_narrative": qualification.criteria_narrative,
+        "qualification_title": _signable(qualification.title),
+        "qualification_description": _signable(qualification.summary),
+        "criteria_narrative": _signable(qualification.criteria_narrative),
         "certificate_title": qualification.certificate_title,
         "certificate_statement": qualification.certificate_statement,
         "certificate_title_zh": zh.certificate_title if zh else "",
         "certificate_statement_zh": zh.certificate_statement if zh else "",
-        "evidence": evidence,
+        "evidence": [
+            {"name": _signable(item["name"]), "narrative": _signable(item["narrative"])}
+            for item in evidence
+        ],
         "project_result": project_result,
         "issued_on": issued_at.date().isoformat(),
         "valid_until": valid_until.date().isoformat() if valid_until else "",
@@ -174,11 +186,12 @@ def _create(
     validity_months: int | None = None,
 ) -> Certificate:
     qualification = award.qualification
+    # The key first, then the date: the credential's date must fall in the key's period.
+    key, private_key = signing_key()
     issued_at = timezone.now().replace(microsecond=0)
     months = validity_months or qualification.validity_months
     valid_until = add_months(issued_at, months) if months else None
     frozen = freeze(award, issued_at=issued_at, valid_until=valid_until)
-    key, private_key = signing_key()
     certificate_id = new_certificate_id()
     status_index = _free_status_index()
     unsigned = build_credential(
@@ -215,8 +228,21 @@ def _create(
         reissue_reason=reason,
     )
     certificate.pdf.save(f"{certificate_id}.pdf", ContentFile(pdf_bytes), save=False)
-    certificate.save(force_insert=True)
+    try:
+        certificate.save(force_insert=True)
+    except IntegrityError:
+        certificate.pdf.delete(save=False)  # the row was refused: keep no orphan file
+        raise
     return certificate
+
+
+def _current(award: Award) -> Certificate | None:
+    return Certificate.objects.filter(
+        learner_id=award.learner_id, qualification_id=award.qualification_id, is_current=True
+    ).first()
+
+
+ISSUE_ATTEMPTS = 3
 
 
 def certificate_issue(*, award_id: int) -> Certificate | None:
@@ -230,23 +256,23 @@ def certificate_issue(*, award_id: int) -> Certificate | None:
         )
         if award is None:
             return None
-        existing = Certificate.objects.filter(
-            learner_id=award.learner_id, qualification_id=award.qualification_id, is_current=True
-        ).first()
+        existing = _current(award)
         if existing is not None:
             return existing
-        try:
-            with transaction.atomic():
-                certificate = _create(award)
-        except IntegrityError:
-            # Another path created it between our check and insert: the constraint decided.
-            return Certificate.objects.get(
-                learner_id=award.learner_id,
-                qualification_id=award.qualification_id,
-                is_current=True,
-            )
-        _notify_issued(certificate)
-        return certificate
+        for _attempt in range(ISSUE_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    certificate = _create(award)
+            except IntegrityError:
+                # Another path created it between our check and insert (the constraint decided),
+                # or a concurrent issuance drew the same status index: then draw again.
+                existing = _current(award)
+                if existing is not None:
+                    return existing
+                continue
+            _notify_issued(certificate)
+            return certificate
+        raise RuntimeError(f"Could not issue award {award_id}: the insert kept being refused.")
 
 
 def _notify_issued(certificate: Certificate) -> None:

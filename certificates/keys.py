@@ -8,6 +8,7 @@ so certificates signed before a rotation keep verifying.
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from certificates.checks import xsd_datetime
 from certificates.models import IssuerKey
 from certificates.signing import public_key_from_multibase, public_key_multibase
 
@@ -58,6 +60,19 @@ def _read_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def _start_now() -> datetime:
+    """When a key starts, to the second: credentials date their issue to the second, so a key
+    created at 09:30:00.7 must already cover a certificate dated 09:30:00."""
+    return timezone.now().replace(microsecond=0)
+
+
+def _end_now() -> datetime:
+    """When a key retires, rounded up to the second, for the same reason: a certificate signed
+    with it at 09:30:00.3 is dated 09:30:00 and must fall before the end of its period."""
+    now = timezone.now()
+    return now.replace(microsecond=0) + timedelta(seconds=1) if now.microsecond else now
+
+
 def _key_path(multibase: str) -> Path:
     return Path(settings.ISSUER_KEY_DIR) / f"{multibase}.pem"
 
@@ -67,11 +82,12 @@ def _register_current(multibase: str) -> IssuerKey:
     existing = IssuerKey.objects.select_for_update().filter(public_key_multibase=multibase).first()
     if existing is not None and existing.retired_at is None:
         return existing
-    now = timezone.now()
-    IssuerKey.objects.select_for_update().filter(retired_at__isnull=True).update(retired_at=now)
+    IssuerKey.objects.select_for_update().filter(retired_at__isnull=True).update(
+        retired_at=_end_now()
+    )
     if existing is not None:
         raise ValueError("This key was retired; a retired key is never used to sign again.")
-    return IssuerKey.objects.create(public_key_multibase=multibase, valid_from=now)
+    return IssuerKey.objects.create(public_key_multibase=multibase, valid_from=_start_now())
 
 
 def signing_key() -> tuple[IssuerKey, Ed25519PrivateKey]:
@@ -93,7 +109,7 @@ def signing_key() -> tuple[IssuerKey, Ed25519PrivateKey]:
     _write_key(private_key, _key_path(multibase))
     try:
         with transaction.atomic():
-            key = IssuerKey.objects.create(public_key_multibase=multibase)
+            key = IssuerKey.objects.create(public_key_multibase=multibase, valid_from=_start_now())
     except IntegrityError:
         # Another process made the first key at the same moment: use theirs.
         _key_path(multibase).unlink(missing_ok=True)
@@ -132,10 +148,10 @@ def did_document() -> dict:
             "type": "Multikey",
             "controller": did,
             "publicKeyMultibase": key.public_key_multibase,
-            "validFrom": key.valid_from.isoformat(),
+            "validFrom": xsd_datetime(key.valid_from),
         }
         if key.retired_at:
-            method["validUntil"] = key.retired_at.isoformat()
+            method["validUntil"] = xsd_datetime(key.retired_at)
         methods.append(method)
     return {
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],

@@ -7,7 +7,6 @@ holder comes from the signed credential once its signature verifies, never from 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -16,7 +15,13 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates.credentials import CONTEXTS, canonical_json
+from certificates.checks import (
+    attached_credential,
+    format_problems,
+    parse_time,
+    verification_method,
+)
+from certificates.credentials import canonical_json
 from certificates.ids import normalize_id
 from certificates.models import Certificate, IssuerKey
 from certificates.signing import public_key_from_multibase, verify
@@ -69,41 +74,10 @@ def not_found(raw_id: str | None = None) -> Report:
 # --- the checks ---------------------------------------------------------------------------
 
 
-def _parse_time(value) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _format_check(credential) -> Check:
-    if not isinstance(credential, dict):
-        return Check("format", False, _("Not a JSON credential."))
-    problems = []
-    if credential.get("@context") != CONTEXTS:
-        problems.append(
-            _("contexts are not the W3C VC 2.0 and Open Badges 3.0.3 contexts in that order")
-        )
-    types = credential.get("type") or []
-    if "VerifiableCredential" not in types or "OpenBadgeCredential" not in types:
-        problems.append(_("not an OpenBadgeCredential"))
-    subject = credential.get("credentialSubject")
-    if not isinstance(subject, dict) or not isinstance(subject.get("achievement"), dict):
-        problems.append(_("no achievement"))
-    if not _parse_time(credential.get("validFrom")):
-        problems.append(_("no valid issue date"))
-    if not isinstance(credential.get("proof"), dict):
-        problems.append(_("no proof"))
-    if not problems:
-        from certificates.jsonld import assert_fully_defined
-
-        unsigned = {k: v for k, v in credential.items() if k != "proof"}
-        try:
-            assert_fully_defined(unsigned)
-        except Exception as exc:
-            problems.append(str(exc))
+    problems = format_problems(credential)
     if problems:
-        return Check("format", False, "; ".join(problems))
+        return Check("format", False, "; ".join(_(problem) for problem in problems))
     return Check("format", True, _("Open Badges 3.0 credential, W3C VC 2.0 data model."))
 
 
@@ -130,7 +104,7 @@ def _key_check(credential: dict, key: IssuerKey | None) -> Check:
         return Check(
             "issuer_key", False, _("The verification method is not in the issuer's DID document.")
         )
-    issued = _parse_time(credential.get("validFrom"))
+    issued = parse_time(credential.get("validFrom"))
     if issued is None or not key.valid_at(issued):
         return Check(
             "issuer_key", False, _("The key was not the issuer's signing key on the issue date.")
@@ -139,8 +113,7 @@ def _key_check(credential: dict, key: IssuerKey | None) -> Check:
 
 
 def _key_for(credential: dict, keys: list[IssuerKey] | None = None) -> IssuerKey | None:
-    proof = credential.get("proof") if isinstance(credential, dict) else None
-    method = proof.get("verificationMethod", "") if isinstance(proof, dict) else ""
+    method = verification_method(credential)
     multibase = method.rsplit("#", 1)[-1] if "#" in method else ""
     if not multibase:
         return None
@@ -200,10 +173,11 @@ def _report(
         subject = credential.get("credentialSubject", {})
         report.holder_name = subject.get("name")
         report.qualification = subject.get("achievement", {}).get("name")
-        report.issued_on = (_parse_time(credential.get("validFrom")) or now).date().isoformat()
-        until = _parse_time(credential.get("validUntil")) if credential.get("validUntil") else None
+        report.issued_on = (parse_time(credential.get("validFrom")) or now).date().isoformat()
+        until = parse_time(credential.get("validUntil"))
         report.expires_on = until.date().isoformat() if until else None
-        report.issuer = (credential.get("issuer") or {}).get("name")
+        issuer = credential.get("issuer")
+        report.issuer = issuer.get("name") if isinstance(issuer, dict) else None
     if not trusted:
         return report
     superseded_by = getattr(certificate, "superseded_by", None)
@@ -309,21 +283,17 @@ def verify_credential(credential: dict, *, pdf_bytes: bytes | None = None) -> Re
     return report
 
 
-def credential_from_pdf(content: bytes) -> dict:
-    from pypdf import PdfReader
-
+def credential_from_pdf(content: bytes):
     try:
-        reader = PdfReader(io.BytesIO(content), strict=False)
-        attachments = reader.attachments
-        data = attachments.get("credential.json")
-    except Exception as exc:
+        data = attached_credential(content)
+    except ValueError as exc:
         raise UnreadableUpload(_("This PDF cannot be read.")) from exc
     if not data:
         raise UnreadableUpload(
             _("This PDF has no credential.json attached, so it is not a certificate we issued.")
         )
     try:
-        return json.loads(data[0])
+        return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnreadableUpload(_("The credential attached to this PDF is not valid JSON.")) from exc
 

@@ -32,7 +32,13 @@ VERDICT_CLASS = {
 
 JSON_HEADERS = {"Access-Control-Allow-Origin": "*"}
 
-verify_limit = ratelimit(key="ip", rate=lambda group, request: settings.VERIFY_RATE, block=True)
+# One limit per client across every way to verify: these pages and the API share the group.
+verify_limit = ratelimit(
+    group="verification",
+    key="ip",
+    rate=lambda group, request: settings.VERIFY_RATE,
+    block=True,
+)
 
 
 def _render_report(request, report, status_code=200):
@@ -87,6 +93,7 @@ def certificate_pdf(request, certificate_id: str):
     response = FileResponse(
         certificate.pdf.open("rb"),
         content_type="application/pdf",
+        as_attachment=True,
         filename=f"certificate-{certificate.id}.pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -1,4 +1,9 @@
-"""Wagtail admin: certificates with revoke and re-issue actions, issuer keys, bulk issuance."""
+"""Wagtail admin: certificates with revoke and re-issue actions, issuer keys, bulk issuance.
+
+Certificates, awards and issuer keys are listed and inspected, never added, edited or deleted by
+hand: they change only through issuance, revocation, re-issue and key rotation, which keep the
+registry that verifiers rely on consistent (a deleted certificate would verify as NOT FOUND).
+"""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -6,7 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from certificates.issuance import awards_for_bulk, certificate_reissue, certificate_revoke
 from certificates.models import Award, Certificate, IssuerKey
@@ -14,12 +22,33 @@ from courses.localization import default_locale
 from courses.models import Cohort, QualificationPage
 
 
+class ViewOnlyPolicy(ModelPermissionPolicy):
+    """Staff may list and inspect; adding, changing and deleting by hand is refused to everyone."""
+
+    REFUSED = frozenset({"add", "change", "delete"})
+
+    def user_has_permission(self, user, action):
+        return action not in self.REFUSED and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        return super().users_with_any_permission([a for a in actions if a not in self.REFUSED])
+
+
+for _model in (Certificate, Award, IssuerKey):
+    register_permission_policy(_model, ViewOnlyPolicy(_model))
+
+
 class CertificateViewSet(ModelViewSet):
     model = Certificate
     icon = "doc-full-inverse"
     form_fields = ["revocation_reason"]
     list_display = [
-        "id",
+        # The ID opens the page where staff revoke or re-issue the certificate.
+        TitleColumn(
+            "id",
+            label="ID",
+            get_url=lambda certificate: reverse("certificates_admin_action", args=[certificate.pk]),
+        ),
         "learner",
         "qualification",
         "issued_at",
@@ -126,18 +155,32 @@ def bulk_issue(request):
     _staff(request)
     qualifications = QualificationPage.objects.filter(locale=default_locale()).live()
     cohorts = Cohort.objects.all()
+    error = None
     if request.method == "POST":
-        qualification = get_object_or_404(qualifications, pk=request.POST.get("qualification"))
-        cohort_id = request.POST.get("cohort") or None
-        awards = awards_for_bulk(
-            qualification=qualification, cohort_id=int(cohort_id) if cohort_id else None
+        qualification_id = request.POST.get("qualification", "")
+        cohort_id = request.POST.get("cohort", "")
+        qualification = (
+            qualifications.filter(pk=int(qualification_id)).first()
+            if qualification_id.isdigit()
+            else None
         )
-        ids = ",".join(str(a.id) for a in awards)
-        return redirect(reverse("certificates_admin_bulk_progress") + f"?awards={ids}")
+        if qualification is None:
+            error = "Choose a qualification."
+        elif cohort_id and not (
+            cohort_id.isdigit() and cohorts.filter(pk=int(cohort_id), page=qualification).exists()
+        ):
+            error = "Choose a cohort of that qualification, or all learners."
+        else:
+            awards = awards_for_bulk(
+                qualification=qualification, cohort_id=int(cohort_id) if cohort_id else None
+            )
+            ids = ",".join(str(a.id) for a in awards)
+            return redirect(reverse("certificates_admin_bulk_progress") + f"?awards={ids}")
     return render(
         request,
         "certificates/admin/bulk.html",
-        {"qualifications": qualifications, "cohorts": cohorts},
+        {"qualifications": qualifications, "cohorts": cohorts, "error": error},
+        status=400 if error else 200,
     )
 
 

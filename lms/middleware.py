@@ -1,0 +1,22 @@
+"""Middleware of the project."""
+
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware, except that a view's own 404 stays a 404.
+
+    Django redirects a 404 outside the language-prefixed URLs to /<language>/<path> when that
+    path would resolve. Wagtail's catch-all page route makes every such path "resolve", so an
+    unknown certificate on /verify/<id>/ would answer with a redirect. Only a request that matched
+    no URL at all should be tried again with a language prefix.
+    """
+
+    def process_response(self, request, response):
+        if response.status_code == 404 and getattr(request, "resolver_match", None) is not None:
+            patch_vary_headers(response, ("Accept-Language",))
+            response.headers.setdefault("Content-Language", translation.get_language())
+            return response
+        return super().process_response(request, response)

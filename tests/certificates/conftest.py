@@ -1,0 +1,195 @@
+"""Fixtures for the certificates tests.
+
+Loading the test curriculum takes seconds, and so does issuing a certificate (a WeasyPrint
+render), so most tests share both: `curriculum` is loaded once per test module and `issued` is
+one certificate issued once per module, both inside a transaction that is rolled back when the
+module is done. Each test still runs in a savepoint of its own, so what a test changes (a
+revocation, a renamed learner) is undone before the next one.
+
+Tests that need committed data (threads, a real worker) use `committed_curriculum` with
+`transactional_db` instead, in modules of their own, never beside the shared transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.db import transaction
+from django.utils import timezone
+
+from certificates.models import Award, Certificate
+from tests.conftest import Curriculum, load_test_curriculum, make_user
+
+# The real-worker fixtures, for test_issuance_worker.py.
+from tests.integration.conftest import real_celery, start_worker  # noqa: F401
+
+HOLDER_NAME = "Zoë Ångström-Núñez"
+
+
+@pytest.fixture(scope="session")
+def _key_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("issuer-keys")
+
+
+@pytest.fixture(autouse=True)
+def _issuer_keys(settings, _key_dir):
+    """Keys are generated into a temporary folder: nothing is left in, or read from, the data
+    dir. One folder for the session, as keys made in the module transaction serve its tests."""
+    settings.ISSUER_KEY_DIR = _key_dir
+    settings.ISSUER_KEY_FILE = None
+
+
+@pytest.fixture(scope="module")
+def _module_transaction(django_db_setup, django_db_blocker, _key_dir):
+    """An open transaction for the whole module, rolled back at its end."""
+    from django.conf import settings
+
+    key_dir, settings.ISSUER_KEY_DIR = settings.ISSUER_KEY_DIR, _key_dir
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            load_test_curriculum()
+            yield
+            transaction.set_rollback(True)
+    finally:
+        settings.ISSUER_KEY_DIR = key_dir
+
+
+@pytest.fixture
+def curriculum(_module_transaction, db):
+    """Overrides tests/conftest.py's fixture: the same loader and helper, loaded once a module."""
+    return Curriculum()
+
+
+@pytest.fixture
+def committed_curriculum(transactional_db):
+    """The curriculum committed for real, for tests whose threads or workers must see it."""
+    load_test_curriculum()
+    return Curriculum()
+
+
+def issue(learner, qualification=None) -> Certificate:
+    """Record the learner's award and issue its certificate, as the Celery task does."""
+    from certificates.issuance import certificate_issue
+
+    award = Award.objects.create(
+        learner=learner,
+        qualification=qualification or Curriculum().qualification,
+        achieved_at=timezone.now(),
+    )
+    return certificate_issue(award_id=award.id)
+
+
+def requirements_met(learner, qualification, cohort=None):
+    """What the progress pipeline records when a learner meets a qualification's requirements."""
+    from courses.models import Enrolment, Milestone
+
+    enrolment = Enrolment.objects.create(
+        learner=learner, page=qualification, kind=Enrolment.Kind.QUALIFICATION, cohort=cohort
+    )
+    return Milestone.objects.create(
+        enrolment=enrolment,
+        kind=Milestone.Kind.REQUIREMENTS_MET,
+        page=qualification,
+        achieved_at=timezone.now(),
+    )
+
+
+@pytest.fixture(scope="module")
+def _holder(_module_transaction) -> tuple[str, bytes]:
+    """A certificate issued once for the module: its ID and PDF."""
+    holder = make_user("learner", "holder", full_name=HOLDER_NAME, email="holder@example.org")
+    certificate = issue(holder)
+    return certificate.pk, certificate.pdf.open("rb").read()
+
+
+@pytest.fixture(scope="module")
+def _other(_module_transaction) -> tuple[str, bytes]:
+    """A second genuine certificate, of another learner, issued once for the module."""
+    certificate = issue(make_user("learner", "second-holder", full_name="Wang Xiaoming"))
+    return certificate.pk, certificate.pdf.open("rb").read()
+
+
+@pytest.fixture
+def issued(_holder, curriculum) -> Certificate:
+    """A certificate issued to HOLDER_NAME (a fresh instance for each test)."""
+    return Certificate.objects.select_related("learner").get(pk=_holder[0])
+
+
+@pytest.fixture
+def other_issued(_other, curriculum) -> Certificate:
+    return Certificate.objects.select_related("learner").get(pk=_other[0])
+
+
+@pytest.fixture
+def issued_pdf(_holder, issued) -> bytes:
+    return _holder[1]
+
+
+@pytest.fixture
+def other_pdf(_other, other_issued) -> bytes:
+    return _other[1]
+
+
+# --- documents for tests without a database ------------------------------------------------
+
+
+class OutsideKey:
+    """An Ed25519 key pair the site never published (or one a test publishes by hand)."""
+
+    def __init__(self) -> None:
+        from certificates.signing import public_key_multibase
+
+        self.private = Ed25519PrivateKey.generate()
+        self.public = self.private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        self.multibase = public_key_multibase(self.public)
+
+    def method(self, did: str) -> str:
+        return f"{did}#{self.multibase}"
+
+
+def re_signed(credential: dict, key: OutsideKey, method: str | None = None) -> dict:
+    """`credential` signed again with `key` (by default under the credential's own DID)."""
+    from certificates.signing import sign
+
+    did = credential["issuer"]["id"] if isinstance(credential["issuer"], dict) else None
+    return sign(
+        copy.deepcopy(credential),
+        key.private,
+        method or key.method(did or credential["issuer"]),
+        credential["validFrom"],
+    )
+
+
+def leaves(node, path=()):
+    """(path, value) of every scalar in a JSON document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from leaves(value, (*path, index))
+    else:
+        yield path, node
+
+
+def changed_value(value):
+    """A different value of the same JSON type."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 1
+    return value[:-1] + chr(ord(value[-1]) ^ 1) if value else "x"
+
+
+def with_value(document: dict, path: tuple, value) -> dict:
+    changed = copy.deepcopy(document)
+    parent = changed
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+    return changed

@@ -1,0 +1,66 @@
+"""The issue_certificate task called many times at once for one award: one certificate.
+
+These tests commit (threads need to see each other's rows), so they live apart from the
+modules that share a rolled-back transaction.
+"""
+
+import threading
+
+from django.db import connection
+from django.utils import timezone
+
+from certificates.models import Award, Certificate
+from certificates.tasks import issue_certificate
+from certificates.verification import Status, verify_by_id
+from tests.conftest import make_user
+
+CALLS = 8
+
+
+def test_concurrent_and_repeated_calls_issue_one_certificate(committed_curriculum):
+    learner = make_user("learner", "racer")
+    award = Award.objects.create(
+        learner=learner,
+        qualification=committed_curriculum.qualification,
+        achieved_at=timezone.now(),
+    )
+    results, errors = [], []
+    if connection.vendor == "postgresql":
+        # Real concurrency: every call starts at once, each on its own database connection.
+        start = threading.Barrier(CALLS)
+
+        def call():
+            try:
+                start.wait()
+                results.append(issue_certificate(award.id))
+            except Exception as exc:  # reported below, with the others
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=call) for _ in range(CALLS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    else:
+        # SQLite has one writer at a time: the same code path, call after call (the path where
+        # the constraint settles a race is tested in test_issuance.py).
+        results = [issue_certificate(award.id) for _ in range(CALLS)]
+    results += [issue_certificate(award.id), issue_certificate.delay(award.id).get()]
+
+    assert errors == []
+    assert len(results) == CALLS + 2
+    assert len(set(results)) == 1
+    certificate = Certificate.objects.get(award=award)
+    assert certificate.id == results[0] and certificate.is_current
+    assert verify_by_id(certificate.id).status == Status.VALID
+
+
+def test_the_task_is_acknowledged_late_and_retried_on_database_errors(settings):
+    from django.db import OperationalError
+
+    assert issue_certificate.acks_late is True
+    assert issue_certificate.reject_on_worker_lost is True
+    assert OperationalError in issue_certificate.autoretry_for
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
