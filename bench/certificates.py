@@ -1,0 +1,198 @@
+"""Certificate benchmark: how long the real certificate takes to render next to a trivial page,
+and how much a second worker process speeds up bulk issuance.
+
+    python bench/certificates.py          # uses DATABASE_URL / REDIS_URL if set (CI: PostgreSQL, Redis)
+
+1. Render ratio: in this process, the median time to render a real certificate (the shipped
+   template, PDF/A-3b, the signed credential attached, the QR code) over the median time of a
+   trivial one-page WeasyPrint render (one line of text), alternating the two. Measured for a
+   Latin name with diacritics, a Chinese learner's bilingual certificate and a 300-character
+   name; the reported ratio is the largest of the three. Bar: <= 2.5.
+2. Bulk issuance: 200 awards are issued by real `celery worker` processes, once with one
+   worker process and once with two, each on a clean slate. Bar: two are >= 1.6x faster.
+
+The last two lines are `render_ratio=<x>` and `bulk_speedup=<y>`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+from _setup import ROOT, load_small_curriculum, prepare
+
+ROUNDS = 15
+BULK = 200
+
+
+def render_ratio() -> tuple[float, dict]:
+    from django.utils import timezone
+
+    from certificates.credentials import build_credential, verify_url, xsd_datetime
+    from certificates.keys import signing_key, verification_method_id
+    from certificates.pdf import render_pdf, render_trivial_pdf
+    from certificates.signing import sign
+
+    key, private_key = signing_key()
+    now = timezone.now().replace(microsecond=0)
+    base = {
+        "email": "learner@example.org",
+        "email_salt": "0" * 32,
+        "issuer_name": "Cluster Manager Academy",
+        "achievement_id": "http://localhost:8000/achievements/certified-cluster-manager",
+        "qualification_title": "Certified Cluster Manager",
+        "qualification_description": "The core qualification of the academy.",
+        "criteria_narrative": "Completed six courses and a graded field project.",
+        "certificate_title": "Certified Cluster Manager",
+        "certificate_statement": "has completed the six courses and the graded field project of the Certified Cluster Manager qualification.",
+        "certificate_title_zh": "认证集群经理",
+        "certificate_statement_zh": "已完成认证集群经理资格的全部六门课程和实地项目。",
+        "evidence": [{"name": "Courses completed", "narrative": "All six courses."}],
+        "project_result": "82.50% (pass with distinction)",
+        "issued_on": now.date().isoformat(),
+        "valid_until": "2029-11-27",
+        "template_version": "bench",
+    }
+    cases = {
+        "latin": {**base, "holder_name": "Zoë Müller-Łukasiewicz", "language": "en"},
+        "chinese": {**base, "holder_name": "王小明", "language": "zh-hans"},
+        "very long": {**base, "holder_name": "Maximilian " * 27 + "Okonkwo", "language": "en"},
+    }
+    certificate_id = "7K3Q-9ZP2-X4TM-C8VB-QH5R-2WD6-N0F8"
+    ratios = {}
+    for label, frozen in cases.items():
+        credential = sign(
+            build_credential(
+                certificate_id=certificate_id,
+                frozen=frozen,
+                valid_from=now,
+                valid_until=None,
+                status_index=7,
+            ),
+            private_key,
+            verification_method_id(key),
+            xsd_datetime(now),
+        )
+
+        def real(frozen=frozen, credential=credential):
+            render_pdf(
+                frozen=frozen,
+                certificate_id=certificate_id,
+                verify_url=verify_url(certificate_id),
+                credential=credential,
+            )
+
+        real()
+        render_trivial_pdf()
+        real_times, trivial_times = [], []
+        for _ in range(ROUNDS):
+            start = time.perf_counter()
+            real()
+            real_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            render_trivial_pdf()
+            trivial_times.append(time.perf_counter() - start)
+        real_median, trivial_median = (
+            statistics.median(real_times),
+            statistics.median(trivial_times),
+        )
+        ratios[label] = (real_median / trivial_median, real_median, trivial_median)
+    return max(r for r, _, _ in ratios.values()), ratios
+
+
+def issue_all(env, concurrency: int, qualification) -> float:
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from certificates.models import Award, Certificate
+    from certificates.tasks import issue_certificate
+    from lms.celery import app
+
+    User = get_user_model()
+    Certificate.objects.all().delete()
+    Award.objects.all().delete()
+    User.objects.filter(username__startswith="bulk").delete()
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=f"bulk{i}",
+                email=f"bulk{i}@example.org",
+                full_name=f"Learner {i}",
+                role="learner",
+            )
+            for i in range(BULK)
+        ]
+    )
+    users = list(User.objects.filter(username__startswith="bulk"))
+    awards = Award.objects.bulk_create(
+        [Award(learner=u, qualification=qualification, achieved_at=timezone.now()) for u in users]
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "lms",
+            "worker",
+            f"--concurrency={concurrency}",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            f"--hostname=bench-certs-{concurrency}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=0.5):
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError("the worker did not start")
+        # Warm each pool process (imports, fonts) before the clock starts.
+        start = time.perf_counter()
+        for award in Award.objects.filter(id__in=[a.id for a in awards]):
+            issue_certificate.delay(award.id)
+        while Certificate.objects.count() < BULK:
+            if time.perf_counter() - start > 1800:
+                raise RuntimeError("bulk issuance did not finish within 30 minutes")
+            time.sleep(0.2)
+        return time.perf_counter() - start
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def main() -> None:
+    env = prepare("certificates")
+    from lms.celery import app
+
+    app.conf.task_always_eager = False
+    load_small_curriculum()
+    worst, ratios = render_ratio()
+    for label, (ratio, real, trivial) in ratios.items():
+        print(
+            f"render {label:<10} {real * 1000:6.1f} ms vs trivial {trivial * 1000:5.1f} ms: ratio {ratio:.2f}"
+        )
+    print(f"bar: render ratio <= 2.5 -> {'PASS' if worst <= 2.5 else 'FAIL'}")
+
+    from courses.models import QualificationPage
+
+    qualification = QualificationPage.objects.get(
+        slug="test-qualification", locale__language_code="en"
+    )
+    one = issue_all(env, 1, qualification)
+    two = issue_all(env, 2, qualification)
+    speedup = one / two
+    print(f"bulk issuance of {BULK}: 1 worker process {one:.1f} s, 2 processes {two:.1f} s")
+    print(f"bar: speed-up >= 1.6 -> {'PASS' if speedup >= 1.6 else 'FAIL'}")
+    print(f"render_ratio={worst:.2f}")
+    print(f"bulk_speedup={speedup:.2f}")
+
+
+if __name__ == "__main__":
+    main()
