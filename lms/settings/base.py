@@ -256,7 +256,8 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
+# Wagtail's editor shows page previews in a same-origin frame; no other site may frame ours.
+X_FRAME_OPTIONS = "SAMEORIGIN"
 CONTENT_SECURITY_POLICY = {
     # Wagtail's admin pages carry inline scripts and styles of their own.
     "EXCLUDE_URL_PREFIXES": ("/admin/", "/django-admin/"),
@@ -269,7 +270,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
+        "frame-ancestors": ["'self'"],
     },
 }
 RATELIMIT_USE_CACHE = "default"
