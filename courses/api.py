@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Path, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from courses import grading, learning
@@ -29,6 +29,11 @@ from courses.selectors import _course_tree, public_questions
 from lms.api import AUTH
 
 router = Router(tags=["courses"])
+
+# Ids beyond what the database columns hold are bad input (400), not a database error (500).
+# Page ids are 32-bit (Wagtail's pages); other rows have 64-bit ids.
+PageId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 # --- schemas ------------------------------------------------------------------------------
@@ -327,7 +332,7 @@ def courses(request):
 
 
 @router.get("/courses/{course_id}", response=CourseOut, auth=None)
-def course_detail(request, course_id: int):
+def course_detail(request, course_id: PageId):
     course = get_object_or_404(
         CoursePage.objects.live().prefetch_related("topics", "prerequisites"), pk=course_id
     )
@@ -372,21 +377,21 @@ def _enrol(request, model, page_id):
     response={200: EnrolmentOut, 201: EnrolmentOut},
     auth=AUTH,
 )
-def enrol_qualification(request, qualification_id: int):
+def enrol_qualification(request, qualification_id: PageId):
     return _enrol(request, QualificationPage, qualification_id)
 
 
 @router.post(
     "/courses/{course_id}/enrolment", response={200: EnrolmentOut, 201: EnrolmentOut}, auth=AUTH
 )
-def enrol_course(request, course_id: int):
+def enrol_course(request, course_id: PageId):
     return _enrol(request, CoursePage, course_id)
 
 
 @router.post(
     "/lessons/{lesson_id}/completion", response={200: CompletionOut, 201: CompletionOut}, auth=AUTH
 )
-def complete_lesson(request, lesson_id: int):
+def complete_lesson(request, lesson_id: PageId):
     lesson = canonical_specific(LessonPage, lesson_id)
     completion, created = learning.lesson_complete(learner=request.auth, lesson=lesson)
     return Status(
@@ -396,18 +401,18 @@ def complete_lesson(request, lesson_id: int):
 
 
 @router.get("/knowledge-checks/{check_id}", response=KnowledgeCheckOut, auth=None)
-def knowledge_check(request, check_id: int):
+def knowledge_check(request, check_id: PageId):
     return _check_out(get_object_or_404(KnowledgeCheckPage.objects.live(), pk=check_id))
 
 
 @router.get("/knowledge-checks/{check_id}/answer-key", response=dict[str, list[str]], auth=AUTH)
-def answer_key(request, check_id: int):
+def answer_key(request, check_id: PageId):
     _require_grader(request.auth)
     return learning.answer_key(get_object_or_404(KnowledgeCheckPage.objects.live(), pk=check_id))
 
 
 @router.post("/knowledge-checks/{check_id}/attempts", response={201: AttemptOut}, auth=AUTH)
-def attempt(request, check_id: int, payload: AttemptIn):
+def attempt(request, check_id: PageId, payload: AttemptIn):
     check = canonical_specific(KnowledgeCheckPage, check_id)
     result = learning.attempt_submit(learner=request.auth, check=check, answers=payload.answers)
     return Status(
@@ -423,7 +428,7 @@ def attempt(request, check_id: int, payload: AttemptIn):
 
 
 @router.get("/field-projects/{project_id}", response=FieldProjectOut, auth=None)
-def field_project(request, project_id: int):
+def field_project(request, project_id: PageId):
     from wagtail.rich_text import expand_db_html
 
     project = get_object_or_404(FieldProjectPage.objects.live(), pk=project_id)
@@ -443,7 +448,7 @@ def field_project(request, project_id: int):
 @router.post("/field-projects/{project_id}/submissions", response={201: SubmissionOut}, auth=AUTH)
 def submit_project(
     request,
-    project_id: int,
+    project_id: PageId,
     report: str = Form(...),
     team: str = Form(""),
     files: list[UploadedFile] = File(default=None),
@@ -503,24 +508,24 @@ def grading_submissions(
 ):
     user = request.auth
     _require_grader(user)
-    queryset = (
-        grading.grading_queue(user, status=None if status == "all" else status)
-        .select_related("field_project")
-        .prefetch_related(
-            Prefetch(
-                "members",
-                queryset=SubmissionMember.objects.select_related("learner").order_by("id"),
-            ),
-            Prefetch(
-                "versions",
-                queryset=SubmissionVersion.objects.only("id", "submission_id", "number", "late"),
-            ),
-            "grades",
-        )[:500]
-    )
+    queryset = grading.grading_queue(
+        user, status=None if status == "all" else status
+    ).prefetch_related(
+        Prefetch(
+            "members",
+            queryset=SubmissionMember.objects.select_related("learner").order_by("id"),
+        ),
+        Prefetch(
+            "versions",
+            queryset=SubmissionVersion.objects.only("id", "submission_id", "number", "late"),
+        ),
+        "grades",
+    )[:500]
+    submissions = list(queryset)
+    projects = FieldProjectPage.objects.in_bulk({s.field_project_id for s in submissions})
     items = []
-    for submission in queryset:
-        project = submission.field_project.specific
+    for submission in submissions:
+        project = projects[submission.field_project_id]
         names = [
             None
             if grading.names_hidden(submission, project, m.learner_id, user)
@@ -582,7 +587,7 @@ def _grade_out(grade) -> dict:
 
 
 @router.post("/grading/submissions/{submission_id}/grade", response=GradeOut, auth=AUTH)
-def grade_submission(request, submission_id: int, payload: GradeIn):
+def grade_submission(request, submission_id: RowId, payload: GradeIn):
     submission = _gradeable(request, submission_id)
     grade = grading.grade_save(
         grader=request.auth,
@@ -599,7 +604,7 @@ def grade_submission(request, submission_id: int, payload: GradeIn):
 
 
 @router.post("/grading/submissions/{submission_id}/moderation", response=GradeOut, auth=AUTH)
-def moderate_submission(request, submission_id: int, payload: ModerationIn):
+def moderate_submission(request, submission_id: RowId, payload: ModerationIn):
     submission = _gradeable(request, submission_id)
     grade = grading.grade_moderate(
         moderator=request.auth,
@@ -616,7 +621,7 @@ def moderate_submission(request, submission_id: int, payload: ModerationIn):
 
 
 @router.post("/grading/submissions/{submission_id}/return", response={200: dict}, auth=AUTH)
-def return_submission(request, submission_id: int, payload: ReturnIn):
+def return_submission(request, submission_id: RowId, payload: ReturnIn):
     submission = _gradeable(request, submission_id)
     revision_request = grading.submission_return(
         instructor=request.auth, submission=submission, feedback=payload.feedback

@@ -68,6 +68,11 @@ def evidence_review(
         evidence.learner,
         key=f"evidence-reviewed:{evidence.id}",
         template="evidence_reviewed",
-        context={"title": evidence.qualification.title, "approved": approve, "note": note},
+        context={
+            "title": evidence.qualification.title,
+            "page": evidence.qualification_id,
+            "approved": approve,
+            "note": note,
+        },
     )
     return evidence

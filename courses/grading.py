@@ -259,7 +259,12 @@ def _release(grade: Grade, submission: Submission, project: FieldProjectPage) ->
         grade.learner,
         key=f"grade-released:{grade.id}:{grade.revision}",
         template="grade_released",
-        context={"title": project.title, "percent": str(grade.percent), "passed": grade.passed},
+        context={
+            "title": project.title,
+            "page": project.id,
+            "percent": str(grade.percent),
+            "passed": grade.passed,
+        },
     )
 
 
@@ -445,6 +450,6 @@ def submission_return(*, instructor, submission: Submission, feedback: str) -> R
             member.learner,
             key=f"returned:{request.id}:{member.learner_id}",
             template="returned_for_revision",
-            context={"title": project.title, "feedback": feedback},
+            context={"title": project.title, "page": project.id, "feedback": feedback},
         )
     return request

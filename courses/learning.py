@@ -111,7 +111,7 @@ def enrolment_create(*, learner, page, cohort: Cohort | None = None) -> tuple[En
             learner,
             key=f"enrolled:{enrolment.id}:{enrolment.enrolled_at.date()}",
             template="enrolled",
-            context={"title": page.title, "url": page.full_url or page.url},
+            context={"title": page.title, "page": page.id, "url": page.url},
         )
     return enrolment, created
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -33,11 +34,33 @@ def notify(user, *, key: str, template: str, context: dict) -> None:
     )
 
 
+def _about_page_in(context: dict, language: str) -> dict:
+    """The title and URL of the page an email is about (`context["page"]`), in `language`.
+
+    Callers give the default-language page; a learner who reads in Chinese gets its Chinese
+    title and link, and every link starts with the site's public base URL.
+    """
+    from wagtail.models import Locale, Page
+
+    page = Page.objects.filter(id=context.get("page") or 0).first()
+    if page is None:
+        return context
+    locale = Locale.objects.filter(language_code=language).first()
+    shown = page.get_translation_or_none(locale) if locale else None
+    if shown is None or not shown.live:
+        shown = page
+    context = {**context, "title": shown.title}
+    if "url" in context:
+        context["url"] = urljoin(settings.BASE_URL, shown.url)
+    return context
+
+
 def notification_send(*, user_id: int, key: str, template: str, context: dict) -> bool:
     """Render and send one email unless its key was sent before. Returns whether it was sent."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:
         return False
+    context = _about_page_in(context, user.preferred_language)
     with translation.override(user.preferred_language):
         text = render_to_string(
             f"emails/{template}.txt",
@@ -94,7 +117,11 @@ def deadline_reminders_send(*, now=None) -> int:
             enrolment.learner,
             key=f"deadline:{enrolment.id}:{deadline.date()}",
             template="deadline_reminder",
-            context={"title": project.title, "deadline": deadline.date().isoformat()},
+            context={
+                "title": project.title,
+                "page": project.id,
+                "deadline": deadline.date().isoformat(),
+            },
         )
         count += 1
     return count
@@ -117,7 +144,11 @@ def inactivity_nudges_send(*, now=None) -> int:
             enrolment.learner,
             key=f"nudge:{enrolment.id}:{week.year}-{week.week}",
             template="inactivity_nudge",
-            context={"title": enrolment.page.title, "percent": snapshot.percent},
+            context={
+                "title": enrolment.page.title,
+                "page": enrolment.page_id,
+                "percent": snapshot.percent,
+            },
         )
         count += 1
     return count

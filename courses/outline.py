@@ -180,11 +180,9 @@ def _build(version: str) -> Outline:
 
 def get_outline() -> Outline:
     connection = transaction.get_connection()
-    if connection.__dict__.get("_lms_outline_dirty"):
-        if connection.in_atomic_block:
-            # This transaction changed pages that others cannot see yet: read our own view.
-            return _build("uncommitted")
-        connection.__dict__.pop("_lms_outline_dirty", None)
+    if connection.in_atomic_block and _publish_pending(connection):
+        # This transaction changed pages that others cannot see yet: read our own view.
+        return _build("uncommitted")
     version = cache.get(VERSION_KEY)
     if version is None:
         version = outline_invalidate()
@@ -206,20 +204,20 @@ def outline_invalidate(**kwargs) -> str:
     return version
 
 
+def _publish() -> None:
+    outline_invalidate()
+
+
+def _publish_pending(connection) -> bool:
+    # Django drops callbacks of a rolled-back transaction or savepoint from this list, so a
+    # change that was rolled back is neither published nor read as our own view.
+    return any(callback is _publish for _sids, callback, _robust in connection.run_on_commit)
+
+
 def outline_changed() -> None:
     """The page tree changed in the current transaction: publish a new version once it commits.
 
     Many saves in one transaction (a curriculum load) publish one version, not one each.
     """
-    connection = transaction.get_connection()
-    connection.__dict__["_lms_outline_dirty"] = True
-    if connection.__dict__.get("_lms_outline_pending"):
-        return
-    connection.__dict__["_lms_outline_pending"] = True
-
-    def publish():
-        connection.__dict__["_lms_outline_pending"] = False
-        connection.__dict__.pop("_lms_outline_dirty", None)
-        outline_invalidate()
-
-    transaction.on_commit(publish)
+    if not _publish_pending(transaction.get_connection()):
+        transaction.on_commit(_publish)

@@ -450,6 +450,7 @@ def unprocessed_learners_sweep(*, older_than_seconds: int = 30) -> list[int]:
     learner_ids = list(
         ProgressEvent.objects.filter(processed_at__isnull=True, occurred_at__lt=cutoff)
         .values_list("learner_id", flat=True)
+        .order_by("learner_id")  # not the model's ordering by id, which defeats distinct()
         .distinct()
     )
     for learner_id in learner_ids:

@@ -445,6 +445,9 @@ def dashboard_for(user, locale) -> dict:
             wanted.add(summary["next"]["id"])
         wanted.update(c["id"] for c in summary.get("courses", []))
         wanted.update(m["id"] for m in summary.get("modules", []))
+        for course in summary.get("courses", []):
+            if course["id"] in outline.courses:
+                wanted.update(m.id for m in outline.courses[course["id"]].modules)
     canonical = {p.id: p for p in Page.objects.filter(id__in=wanted)}
     shown = {p.translation_key: p for p in _localize(list(canonical.values()), locale)}
 
@@ -478,6 +481,11 @@ def dashboard_for(user, locale) -> dict:
         if summary:
             for course in summary.get("courses", []):
                 parts.append({"page": page_in_language(course["id"]), **course})
+                # A qualification's snapshot holds its courses' facts: show their modules too.
+                if course["id"] in outline.courses:
+                    modules = course_summary(snapshot.facts, outline.courses[course["id"]])
+                    for module in modules["modules"]:
+                        parts.append({"page": page_in_language(module["id"]), **module})
             for module in summary.get("modules", []):
                 parts.append({"page": page_in_language(module["id"]), **module})
         rows.append(

@@ -15,7 +15,14 @@ from wagtail.models import Page
 
 from courses import analytics, grading
 from courses.localization import localized
-from courses.models import Grade, GradeChange, Submission, SubmissionMember, SubmissionVersion
+from courses.models import (
+    FieldProjectPage,
+    Grade,
+    GradeChange,
+    Submission,
+    SubmissionMember,
+    SubmissionVersion,
+)
 from courses.views.errors import action_error, handles_rule_errors, messages_of
 from lms.errors import Conflict
 
@@ -28,10 +35,17 @@ def _require_grader(user):
 
 
 def _queue_rows(submissions, viewer):
-    """Table rows for submissions, with names hidden where anonymous grading applies."""
+    """Table rows for submissions, with names hidden where anonymous grading applies.
+
+    Projects are fetched once for the page (not per row), so the queries stay the same however
+    many submissions there are.
+    """
+    submissions = list(submissions)
+    projects = FieldProjectPage.objects.in_bulk({s.field_project_id for s in submissions})
+    shown = {project_id: localized(project) for project_id, project in projects.items()}
     rows = []
     for submission in submissions:
-        project = submission.field_project.specific
+        project = projects[submission.field_project_id]
         members = []
         for member in submission.members.all():
             hidden = grading.names_hidden(submission, project, member.learner_id, viewer)
@@ -43,7 +57,7 @@ def _queue_rows(submissions, viewer):
         rows.append(
             {
                 "submission": submission,
-                "project": localized(project),
+                "project": shown[project.id],
                 "members": members,
                 "late": any(
                     v.late
@@ -119,9 +133,8 @@ def _grading_context(request, submission, form_state=None):
                 ),
             }
         )
-    selected = int(
-        request.GET.get("learner") or request.POST.get("learner") or members[0].learner_id
-    )
+    wanted = request.GET.get("learner") or request.POST.get("learner") or ""
+    selected = int(wanted) if wanted.isdigit() else members[0].learner_id
     current = next((p for p in people if p["id"] == selected), people[0])
     levels = (form_state or {}).get("levels") or (
         current["grade"].levels if current["grade"] else {}

@@ -26,8 +26,12 @@ def staff_group() -> Group:
         Permission.objects.filter(content_type__app_label__in=STAFF_APP_LABELS)
         | Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
         # The "Translate" action of wagtail.contrib.simple_translation.
-        | Permission.objects.filter(content_type__app_label="simple_translation", codename="submit_translation")
-        | Permission.objects.filter(content_type__app_label="wagtailcore", codename__in=("add_locale", "view_locale"))
+        | Permission.objects.filter(
+            content_type__app_label="simple_translation", codename="submit_translation"
+        )
+        | Permission.objects.filter(
+            content_type__app_label="wagtailcore", codename__in=("add_locale", "view_locale")
+        )
     )
     group.permissions.add(*perms)
     root_page = Page.get_first_root_node()

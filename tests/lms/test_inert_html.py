@@ -56,7 +56,12 @@ def test_admin_lists_show_names_as_text(client, hostile, staff):
     staff.is_superuser = True
     staff.save()
     client.force_login(staff)
-    for url in ("/django-admin/accounts/user/", "/admin/users/", "/admin/enrolment/", "/admin/evidencesubmission/"):
+    for url in (
+        "/django-admin/accounts/user/",
+        "/admin/users/",
+        "/admin/enrolment/",
+        "/admin/evidencesubmission/",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "<script>alert(" not in response.content.decode(), url
