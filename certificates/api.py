@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_ratelimit.core import is_ratelimited
 from ninja import File, Router, Schema
-from ninja import Status as HttpStatus
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -18,7 +18,7 @@ from certificates.verification import (
     MAX_UPLOAD_BYTES,
     Status,
     UnreadableUpload,
-    verify_by_id,
+    verification_json,
     verify_upload,
 )
 from lms.api import AUTH
@@ -94,8 +94,11 @@ def my_certificates(request):
 )
 def verification(request, certificate_id: str):
     _throttle(request)
-    report = verify_by_id(certificate_id)
-    return HttpStatus(404 if report.status == Status.NOT_FOUND else 200, report.as_dict())
+    # The cached report is already the response body; it is sent as it is.
+    body, status = verification_json(certificate_id)
+    return HttpResponse(
+        body, status=404 if status == Status.NOT_FOUND else 200, content_type="application/json"
+    )
 
 
 @router.post("/verifications", response={200: VerificationOut}, auth=None)

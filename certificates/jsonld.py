@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,11 @@ def _credential_error(exc: Exception, doing: str) -> CredentialError:
     return CredentialError(f"The credential {doing}: {message}")
 
 
+# PyLD keeps a module-level cache of processed contexts that is not safe to use from several
+# threads at once (a threaded web server verifying uploads concurrently); one call at a time.
+_PYLD_LOCK = threading.Lock()
+
+
 def expand(document: dict) -> list:
     """The expanded form of `document`.
 
@@ -78,7 +84,8 @@ def expand(document: dict) -> list:
     processor does.
     """
     try:
-        return jsonld.expand(document, {"documentLoader": document_loader, "base": None})
+        with _PYLD_LOCK:
+            return jsonld.expand(document, {"documentLoader": document_loader, "base": None})
     except jsonld.JsonLdError as exc:
         raise _credential_error(exc, "is not valid JSON-LD") from exc
 
@@ -89,14 +96,15 @@ def canonicalize(document: dict) -> str:
     URDNA2015 is named explicitly: PyLD's default is the older URGNA2012, whose output differs.
     """
     try:
-        return jsonld.normalize(
-            document,
-            {
-                "algorithm": "URDNA2015",
-                "format": "application/n-quads",
-                "documentLoader": document_loader,
-            },
-        )
+        with _PYLD_LOCK:
+            return jsonld.normalize(
+                document,
+                {
+                    "algorithm": "URDNA2015",
+                    "format": "application/n-quads",
+                    "documentLoader": document_loader,
+                },
+            )
     except jsonld.JsonLdError as exc:
         raise _credential_error(exc, "cannot be canonicalised") from exc
 

@@ -11,8 +11,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from certificates.checks import (
@@ -66,6 +68,15 @@ class Report:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def as_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Report:
+        data = json.loads(text)
+        data["checks"] = [Check(**check) for check in data["checks"]]
+        return cls(**data)
+
 
 def not_found(raw_id: str | None = None) -> Report:
     return Report(status=Status.NOT_FOUND, certificate_id=None)
@@ -74,24 +85,33 @@ def not_found(raw_id: str | None = None) -> Report:
 # --- the checks ---------------------------------------------------------------------------
 
 
-def _format_check(credential) -> Check:
-    problems = format_problems(credential)
+def _content_checks(credential, key: IssuerKey | None, digest: str) -> list[Check]:
+    """Format and signature: both depend only on the credential's content and the key, so their
+    outcome is cached by the content's hash (revocation and expiry never are)."""
+    cache_key = f"verify:content:{digest}:{key.public_key_multibase if key else '-'}"
+    cached = cache.get(cache_key)
+    if cached is None:
+        problems = format_problems(credential)
+        if key is None:
+            signature = (False, "")
+        else:
+            result = verify(credential, public_key_from_multibase(key.public_key_multibase))
+            signature = (result.valid, result.reason)
+        cached = (problems, signature)
+        cache.set(cache_key, cached, SIGNATURE_CACHE_SECONDS)
+    problems, signature = cached
+    return [_format_check_from(problems), _signature_check_from(key, *signature)]
+
+
+def _format_check_from(problems: list[str]) -> Check:
     if problems:
         return Check("format", False, "; ".join(_(problem) for problem in problems))
     return Check("format", True, _("Open Badges 3.0 credential, W3C VC 2.0 data model."))
 
 
-def _signature_check(credential: dict, key: IssuerKey | None) -> Check:
+def _signature_check_from(key: IssuerKey | None, valid: bool, reason: str) -> Check:
     if key is None:
         return Check("signature", False, _("Signed with a key this issuer never published."))
-    digest = hashlib.sha256(canonical_json(credential)).hexdigest()
-    cache_key = f"verify:sig:{digest}:{key.public_key_multibase}"
-    cached = cache.get(cache_key)
-    if cached is None:
-        result = verify(credential, public_key_from_multibase(key.public_key_multibase))
-        cached = (result.valid, result.reason)
-        cache.set(cache_key, cached, SIGNATURE_CACHE_SECONDS)
-    valid, reason = cached
     if valid:
         return Check(
             "signature", True, _("Ed25519 Data Integrity proof (eddsa-rdfc-2022) verifies.")
@@ -197,23 +217,69 @@ def _report(
 # --- entry points -------------------------------------------------------------------------
 
 
+REPORT_CACHE_SECONDS = 60
+
+
+def _report_cache_key(certificate_id: str, language: str) -> str:
+    return f"verify:report:{language}:{certificate_id}"
+
+
+def forget_reports(certificate_ids) -> None:
+    """Drop cached reports (every language) of these certificates: called when one changes."""
+    cache.delete_many(
+        [
+            _report_cache_key(cid, code)
+            for cid in certificate_ids
+            if cid
+            for code, _name in settings.LANGUAGES
+        ]
+    )
+
+
 def verify_by_id(raw_id: str) -> Report:
-    """Verify the registered certificate with this ID. At most one database query."""
+    """Verify the registered certificate with this ID: one database query at most, none when the
+    report is cached (see `verification_json`)."""
+    return Report.from_json(verification_json(raw_id)[0])
+
+
+def verification_json(raw_id: str) -> tuple[str, str]:
+    """The report of a registered certificate as JSON, cached.
+
+    A report is cached for a minute, never past the certificate's expiry, and dropped the moment
+    the certificate changes (revoked, superseded, edited): revocation shows at once. It is kept
+    as JSON so that the API can answer with it as it is. Returns (JSON, status).
+    """
     now = timezone.now()
     certificate_id = normalize_id(raw_id) or (raw_id or "")[:64]
+    cache_key = _report_cache_key(certificate_id, get_language() or settings.LANGUAGE_CODE)
+    cached = cache.get(cache_key)
+    if cached is not None and (cached[2] is None or cached[2] > now):
+        return cached[0], cached[1]
+    report, valid_until = _verify_registered(certificate_id, now)
+    text = report.as_json()
+    if report.status != Status.NOT_FOUND:
+        timeout = REPORT_CACHE_SECONDS
+        if valid_until is not None:
+            timeout = max(0, min(timeout, int((valid_until - now).total_seconds())))
+        if timeout:
+            cache.set(cache_key, (text, report.status, valid_until), timeout)
+    return text, report.status
+
+
+def _verify_registered(certificate_id: str, now) -> tuple[Report, object]:
     certificate = (
         Certificate.objects.select_related("issuer_key", "superseded_by")
         .filter(pk=certificate_id)
         .first()
     )
     if certificate is None:
-        return not_found()
+        return not_found(), None
     credential = certificate.credential
     key = certificate.issuer_key if _key_for(credential, [certificate.issuer_key]) else None
-    intact = hashlib.sha256(canonical_json(credential)).hexdigest() == certificate.credential_sha256
+    digest = hashlib.sha256(canonical_json(credential)).hexdigest()
+    intact = digest == certificate.credential_sha256
     checks = [
-        _format_check(credential),
-        _signature_check(credential, key),
+        *_content_checks(credential, key, digest),
         _key_check(credential, key),
         Check(
             "integrity",
@@ -224,7 +290,7 @@ def verify_by_id(raw_id: str) -> Report:
         ),
         *_status_checks(certificate, now),
     ]
-    return _report(certificate, credential, checks, now)
+    return _report(certificate, credential, checks, now), certificate.valid_until
 
 
 def _certificate_id_from(credential: dict) -> str | None:
@@ -248,11 +314,8 @@ def verify_credential(credential: dict, *, pdf_bytes: bytes | None = None) -> Re
         else None
     )
     key = _key_for(credential)
-    checks = [
-        _format_check(credential),
-        _signature_check(credential, key),
-        _key_check(credential, key),
-    ]
+    digest = hashlib.sha256(canonical_json(credential)).hexdigest()
+    checks = [*_content_checks(credential, key, digest), _key_check(credential, key)]
     if certificate is None:
         checks.append(
             Check("integrity", False, _("No certificate with this credential's ID is registered."))
