@@ -4,10 +4,13 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-export LMS_DATA_DIR ?= $(CURDIR)/var
-export LMS_BASE_URL ?= http://localhost:$(PORT)
-export DJANGO_SETTINGS_MODULE ?= lms.settings.dev
 PYTEST_WORKERS ?= auto
+# The site's own environment, for `make run` and `make prepare` only: the test targets must never
+# inherit it (pytest takes DJANGO_SETTINGS_MODULE from the environment before pyproject.toml).
+RUN_ENV := LMS_DATA_DIR="$${LMS_DATA_DIR:-$(CURDIR)/var}" \
+	LMS_BASE_URL="$${LMS_BASE_URL:-http://localhost:$(PORT)}" \
+	DJANGO_SETTINGS_MODULE="$${DJANGO_SETTINGS_MODULE:-lms.settings.dev}"
+PYTEST := env -u DJANGO_SETTINGS_MODULE -u LMS_BASE_URL $(VENV)/bin/pytest --ds=lms.settings.test
 
 .PHONY: help install run prepare test test-faults e2e lint format messages audit bench clean
 
@@ -35,22 +38,22 @@ messages: install
 	$(VENV)/bin/pybabel compile --use-fuzzy -d locale -D django -f 2>&1 | grep -v '^compiling' || true
 
 prepare: install messages
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_curriculum
-	$(PY) manage.py create_demo_accounts
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_curriculum
+	$(RUN_ENV) $(PY) manage.py create_demo_accounts
 
 run: prepare
-	@echo "Starting web on $(LMS_BASE_URL), a Celery worker and beat. Ctrl-C stops all three."
-	LMS_WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
+	@$(RUN_ENV) sh -c 'echo "Starting web on $$LMS_BASE_URL, a Celery worker and beat. Ctrl-C stops all three."'
+	$(RUN_ENV) LMS_WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
 
 test: install messages
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not fault and not e2e" $(PYTEST_ARGS)
+	$(PYTEST) -n $(PYTEST_WORKERS) -m "not fault and not e2e" $(PYTEST_ARGS)
 
 test-faults: install messages
-	$(VENV)/bin/pytest -m fault -p no:xdist $(PYTEST_ARGS)
+	$(PYTEST) -m fault -p no:xdist $(PYTEST_ARGS)
 
 e2e: install messages
-	$(VENV)/bin/pytest -m e2e -p no:xdist $(PYTEST_ARGS)
+	$(PYTEST) -m e2e -p no:xdist $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
