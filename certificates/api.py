@@ -21,7 +21,7 @@ from certificates.verification import (
     verification_json,
     verify_upload,
 )
-from lms.api import AUTH
+from lms.auth import AUTH
 
 router = Router(tags=["certificates"])
 

@@ -13,29 +13,17 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from certificates.issuance import awards_for_bulk, certificate_reissue, certificate_revoke
 from certificates.models import Award, Certificate, IssuerKey
 from courses.localization import default_locale
 from courses.models import Cohort, QualificationPage
+from lms.permissions import RestrictedPolicy
 
-
-class ViewOnlyPolicy(ModelPermissionPolicy):
-    """Staff may list and inspect; adding, changing and deleting by hand is refused to everyone."""
-
-    REFUSED = frozenset({"add", "change", "delete"})
-
-    def user_has_permission(self, user, action):
-        return action not in self.REFUSED and super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([a for a in actions if a not in self.REFUSED])
-
-
+# Staff may list and inspect; certificates change only through issue, re-issue and revoke.
 for _model in (Certificate, Award, IssuerKey):
-    register_permission_policy(_model, ViewOnlyPolicy(_model))
+    register_permission_policy(_model, RestrictedPolicy(_model))
 
 
 class CertificateViewSet(ModelViewSet):

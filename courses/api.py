@@ -26,7 +26,7 @@ from courses.models import (
 )
 from courses.outline import get_outline
 from courses.selectors import _course_tree, public_questions
-from lms.api import AUTH
+from lms.auth import AUTH
 
 router = Router(tags=["courses"])
 
@@ -196,6 +196,7 @@ class QueueItemOut(Schema):
     field_project: int
     learner: str | None
     learners: list[str | None]
+    learner_ids: list[int]
     submitted_at: datetime
     late: bool
     version: int
@@ -540,6 +541,8 @@ def grading_submissions(
                 if len(names) == 1
                 else ", ".join(n or "(anonymous)" for n in names),
                 "learners": names,
+                # Ids to name a team member in a grade (`learner`); no name is revealed by them.
+                "learner_ids": [m.learner_id for m in submission.members.all()],
                 "submitted_at": submission.latest_submitted_at,
                 "late": any(
                     v.late

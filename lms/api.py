@@ -6,22 +6,8 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
 
-from lms.accounts.services import api_token_user
 from lms.errors import Conflict
-
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token):
-        user = api_token_user(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-bearer = BearerToken()
-AUTH = [bearer, django_auth]
 
 api = NinjaAPI(
     title="Cluster Manager Academy API",

@@ -137,6 +137,9 @@ def learner_register(
 
 def api_token_issue(*, username: str, password: str) -> str | None:
     """A new bearer token for valid credentials of an active account, else None."""
+    if "\x00" in username or "\x00" in password:
+        # No account has a NUL in its name, and PostgreSQL refuses one in a query.
+        return None
     user = authenticate(username=username, password=password)
     if user is None:
         return None

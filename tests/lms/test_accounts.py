@@ -153,6 +153,15 @@ def test_token_with_wrong_password_is_401(client, learner):
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_a_nul_character_in_the_credentials_is_a_plain_401(client, learner, field):
+    # PostgreSQL refuses NUL in a query; the endpoint must answer 401, never 500.
+    body = {"username": "lena", "password": "pw", field: "le\x00na"}
+    response = client.post("/api/v1/auth/token", body, content_type="application/json")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Wrong username or password."}
+
+
 def test_bad_bearer_token_is_401(client):
     assert client.get("/api/v1/me/progress", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
 
