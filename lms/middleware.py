@@ -20,3 +20,17 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
             response.headers.setdefault("Content-Language", translation.get_language())
             return response
         return super().process_response(request, response)
+
+
+class AdminPreviewFramingMiddleware:
+    """The site may not be framed (X-Frame-Options: DENY), except the Wagtail admin by itself:
+    its editor shows page previews in a same-origin frame."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/admin/") and "X-Frame-Options" not in response:
+            response["X-Frame-Options"] = "SAMEORIGIN"
+        return response

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lms.middleware.AdminPreviewFramingMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -256,8 +257,8 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Wagtail's editor shows page previews in a same-origin frame; no other site may frame ours.
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# No site may frame ours; lms.middleware lets the Wagtail admin frame its own previews.
+X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     # Wagtail's admin pages carry inline scripts and styles of their own.
     "EXCLUDE_URL_PREFIXES": ("/admin/", "/django-admin/"),
@@ -266,11 +267,16 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "script-src": ["'self'", "'unsafe-inline'"],
-        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+        # Wagtail's embed finders return youtube.com and player.vimeo.com player URLs.
+        "frame-src": [
+            "https://www.youtube.com",
+            "https://www.youtube-nocookie.com",
+            "https://player.vimeo.com",
+        ],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'self'"],
+        "frame-ancestors": ["'none'"],
     },
 }
 RATELIMIT_USE_CACHE = "default"

@@ -25,6 +25,8 @@ page = client.get("/en/accounts/login/", secure=True, HTTP_HOST="academy.example
 out["status"] = page.status_code
 out["headers"] = {k.lower(): v for k, v in page.items()}
 out["cookies"] = {name: {"secure": bool(c["secure"]), "httponly": bool(c["httponly"]), "samesite": c["samesite"]} for name, c in page.cookies.items()}
+admin = client.get("/admin/login/", secure=True, HTTP_HOST="academy.example.org")
+out["admin_frame"] = admin.get("X-Frame-Options")
 health = client.get("/healthz", HTTP_HOST="academy.example.org")
 out["healthz_status"] = health.status_code
 print("RESULT" + json.dumps(out))
@@ -65,18 +67,19 @@ def test_production_responses_carry_the_security_headers(tmp_path):
     assert "max-age=31536000" in headers["strict-transport-security"]
     assert "includesubdomains" in headers["strict-transport-security"].lower()
     assert headers["x-content-type-options"] == "nosniff"
-    assert headers["x-frame-options"] == "SAMEORIGIN"
+    assert headers["x-frame-options"] == "DENY"
     assert headers["referrer-policy"] == "same-origin"
     csp = headers["content-security-policy"]
     for directive in (
         "default-src 'self'",
         "object-src 'none'",
-        "frame-ancestors 'self'",
+        "frame-ancestors 'none'",
         "base-uri 'self'",
     ):
         assert directive in csp
     csrf = out["cookies"]["csrftoken"]
     assert csrf["secure"] is True
     assert csrf["samesite"] == "Lax"
+    assert out["admin_frame"] == "SAMEORIGIN"  # the editor's preview frame
     # The health check answers over plain HTTP too (load balancers probe it that way).
     assert out["healthz_status"] in (200, 503)
