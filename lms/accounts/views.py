@@ -1,11 +1,13 @@
 """Web pages for signing in, registering, the profile and choosing a language."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import translate_url
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,8 +25,23 @@ LOGIN_RATE = "10/5m"
     ratelimit(key="post:username", rate=LOGIN_RATE, method="POST", block=True), name="post"
 )
 class ThrottledLoginView(LoginView):
+    """Django's login, throttled, that then shows the site in the learner's own language."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        language = form.get_user().preferred_language
+        response["Location"] = translate_url(response["Location"], language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+        return response
 
 
 def register(request):

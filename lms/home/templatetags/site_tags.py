@@ -21,6 +21,9 @@ def language_switcher(context):
     if page is not None and hasattr(page, "get_translations"):
         for translation in page.get_translations(inclusive=True).live().select_related("locale"):
             targets[translation.locale.language_code] = translation.url
+        missing = [code for code, _name in settings.LANGUAGES if code not in targets]
+        if missing:
+            targets.update(_nearest_translated_ancestors(page, missing))
     options = []
     for code, _name in settings.LANGUAGES:
         url = targets.get(code)
@@ -35,6 +38,27 @@ def language_switcher(context):
             }
         )
     return {"options": options, "csrf_token": context.get("csrf_token"), "current": current}
+
+
+def _nearest_translated_ancestors(page, codes) -> dict[str, str]:
+    """For a page not (yet) translated into some languages: its nearest ancestor that is, so the
+    switcher never leads to a missing page."""
+    from wagtail.models import Page
+
+    ancestors = list(page.get_ancestors().filter(depth__gt=1))
+    depth_of = {a.translation_key: a.depth for a in ancestors}
+    found: dict[str, tuple[int, str]] = {}
+    translations = (
+        Page.objects.live()
+        .filter(translation_key__in=depth_of, locale__language_code__in=codes)
+        .select_related("locale")
+    )
+    for translation in translations:
+        code = translation.locale.language_code
+        depth = depth_of[translation.translation_key]
+        if code not in found or depth > found[code][0]:
+            found[code] = (depth, translation.url)
+    return {code: url for code, (_depth, url) in found.items()}
 
 
 @register.simple_tag
