@@ -173,7 +173,18 @@ def grade_rows(*, page):
     outline = get_outline()
     modules = [m for cid in _course_ids(page) for m in outline.courses[cid].modules]
     check_ids = [m.check_id for m in modules if m.check_id]
-    check_titles = dict(Page.objects.filter(id__in=check_ids).values_list("id", "title"))
+    # Columns are named by module ("<course> / <module> check"): check titles may repeat.
+    module_of = {m.check_id: m.id for m in modules if m.check_id}
+    course_of = {m.id: outline.module_course[m.id] for m in modules}
+    titles = dict(
+        Page.objects.filter(id__in=[*module_of.values(), *course_of.values()]).values_list(
+            "id", "title"
+        )
+    )
+    check_titles = {
+        cid: f"{titles.get(course_of[module_of[cid]], '')} / {titles.get(module_of[cid], '')} check"
+        for cid in check_ids
+    }
     enrolments = list(
         Enrolment.objects.filter(page=page)
         .select_related("learner", "snapshot")
@@ -203,7 +214,7 @@ def grade_rows(*, page):
         }
     yield (
         ["username", "full_name", "email", "status", "progress_percent"]
-        + [f"check: {check_titles.get(cid, cid)}" for cid in check_ids]
+        + [check_titles[cid] for cid in check_ids]
         + [
             "project_grade_status",
             "project_percent",

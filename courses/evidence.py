@@ -28,9 +28,14 @@ def evidence_submit(
         raise ValidationError(
             {"statement": [_("Describe your evidence in at least 50 characters.")]}
         )
-    if EvidenceSubmission.objects.filter(
-        learner=learner, qualification=qualification, status=EvidenceSubmission.Status.PENDING
-    ).exists():
+    earlier = set(
+        EvidenceSubmission.objects.filter(learner=learner, qualification=qualification).values_list(
+            "status", flat=True
+        )
+    )
+    if EvidenceSubmission.Status.APPROVED in earlier:
+        raise Conflict(_("Your evidence has been approved already."))
+    if EvidenceSubmission.Status.PENDING in earlier:
         raise Conflict(_("Your earlier evidence is still waiting for review."))
     return EvidenceSubmission.objects.create(
         learner=learner, qualification=qualification, statement=statement[:20000]

@@ -325,6 +325,15 @@ def grade_save(
         _check_revision(grade, expected_revision, grader)
         if grade.status == Grade.Status.AWAITING_MODERATION and grade.graded_by_id != grader.id:
             raise Conflict(_("This grade is waiting for moderation: moderate it instead."))
+        if grade.status == Grade.Status.RELEASED and not release:
+            # A draft would hide the released grade from the learner while progress and any
+            # award still count it: a released grade changes only by releasing the change.
+            raise Conflict(
+                _(
+                    "This grade is released: release the change (with a reason) instead of saving a draft."
+                ),
+                detail={"current": grade_as_dict(grade)},
+            )
     grade.levels = dict(levels)
     grade.criterion_feedback = criterion_feedback
     grade.feedback = feedback or ""
@@ -427,6 +436,19 @@ def grade_moderate(
     return grade
 
 
+def can_return(submission: Submission) -> bool:
+    """Waiting for a grade (none awaiting moderation), or graded with a released fail: the
+    learner then revises and resubmits, and is graded again."""
+    grades = list(submission.grades.all())
+    if any(g.status == Grade.Status.AWAITING_MODERATION for g in grades):
+        return False
+    if submission.status == Submission.Status.SUBMITTED:
+        return True
+    return submission.status == Submission.Status.GRADED and any(
+        g.status == Grade.Status.RELEASED and not g.passed for g in grades
+    )
+
+
 @transaction.atomic
 def submission_return(*, instructor, submission: Submission, feedback: str) -> RevisionRequest:
     """Send the latest version back for revision, with feedback. Not a grade."""
@@ -436,8 +458,16 @@ def submission_return(*, instructor, submission: Submission, feedback: str) -> R
     feedback = (feedback or "").strip()
     if not feedback:
         raise ValidationError({"feedback": [_("Say what the learner should revise.")]})
-    if submission.status != Submission.Status.SUBMITTED:
-        raise Conflict(_("Only a submission waiting for grading can be returned."))
+    if any(g.status == Grade.Status.AWAITING_MODERATION for g in submission.grades.all()):
+        raise Conflict(
+            _("A grade of this submission is waiting for moderation; moderate it first.")
+        )
+    if not can_return(submission):
+        raise Conflict(
+            _(
+                "Only a submission waiting for grading, or one graded as not passed, can be returned."
+            )
+        )
     version = submission.versions.order_by("-number").first()
     request = RevisionRequest.objects.create(
         version=version, instructor=instructor, feedback=feedback

@@ -12,12 +12,14 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses import notifications
 from courses.access import course_access, learner_state
 from courses.models import (
+    AttemptAllowance,
     Cohort,
     CoursePage,
     Enrolment,
@@ -176,6 +178,16 @@ def _questions(check: KnowledgeCheckPage) -> list[dict]:
     ]
 
 
+def attempts_allowed(learner, check: KnowledgeCheckPage) -> int:
+    """The check's attempt limit plus any extra attempts granted to this learner (0: no limit)."""
+    if not check.max_attempts:
+        return 0
+    extra = AttemptAllowance.objects.filter(learner=learner, check_page=check).aggregate(
+        total=Sum("extra")
+    )["total"]
+    return check.max_attempts + (extra or 0)
+
+
 def answer_key(check: KnowledgeCheckPage) -> dict[str, list[str]]:
     return {q["id"]: [c["id"] for c in q["choices"] if c["correct"]] for q in _questions(check)}
 
@@ -236,11 +248,14 @@ def attempt_submit(*, learner, check: KnowledgeCheckPage, answers: dict) -> Atte
     _require_open(learner, outline.module_course[module_id], module_id)
     questions = _questions(check)
     chosen = _normalise_answers(questions, answers)
-    previous = KnowledgeCheckAttempt.objects.filter(learner=learner, check_page=check).count()
-    if check.max_attempts and previous >= check.max_attempts:
-        raise Conflict(
-            _("You have used all %(n)s attempts at this check.") % {"n": check.max_attempts}
-        )
+    earlier = KnowledgeCheckAttempt.objects.filter(learner=learner, check_page=check)
+    previous = earlier.count()
+    if earlier.filter(passed=True).exists():
+        # Its correct answers have been shown: a further attempt would measure nothing.
+        raise Conflict(_("You have passed this check already."))
+    allowed = attempts_allowed(learner, check)
+    if allowed and previous >= allowed:
+        raise Conflict(_("You have used all %(n)s attempts at this check.") % {"n": allowed})
     results = {}
     for question in questions:
         correct = sorted(c["id"] for c in question["choices"] if c["correct"])
@@ -272,7 +287,7 @@ def attempt_submit(*, learner, check: KnowledgeCheckPage, answers: dict) -> Atte
         },
         occurred_at=attempt.submitted_at,
     )
-    left = None if not check.max_attempts else check.max_attempts - attempt.number
+    left = None if not allowed else allowed - attempt.number
     reveal = attempt.passed or left == 0
     return AttemptResult(attempt, attempt_feedback(check, attempt, reveal), left, reveal)
 

@@ -16,10 +16,12 @@ from courses.access import course_access, learner_state
 from courses.localization import default_locale
 from courses.models import (
     CoursePage,
+    EvidenceSubmission,
     FieldProjectPage,
     KnowledgeCheckAttempt,
     KnowledgeCheckPage,
     LessonPage,
+    Milestone,
     QualificationPage,
     Region,
     Topic,
@@ -285,7 +287,7 @@ def public_questions(check: KnowledgeCheckPage) -> list[dict]:
 
 
 def knowledge_check_context(*, check, user) -> dict:
-    from courses.learning import attempt_feedback
+    from courses.learning import attempt_feedback, attempts_allowed
 
     module = check.get_parent().specific
     course = module.get_parent().specific
@@ -300,7 +302,8 @@ def knowledge_check_context(*, check, user) -> dict:
         )
     questions = public_questions(check)
     used = len(attempts)
-    left = None if not check.max_attempts else max(check.max_attempts - used, 0)
+    allowed = attempts_allowed(user, check) if user.is_authenticated else check.max_attempts
+    left = None if not allowed else max(allowed - used, 0)
     passed = any(a.passed for a in attempts)
     last = attempts[-1] if attempts else None
     reveal = bool(last and (passed or left == 0))
@@ -332,7 +335,8 @@ def knowledge_check_context(*, check, user) -> dict:
         "attempts_left": left,
         "passed": passed,
         "reveal": reveal,
-        "can_attempt": context["access"].module_open(_canonical_ids([module])[module.id])
+        "can_attempt": not passed
+        and context["access"].module_open(_canonical_ids([module])[module.id])
         and (left is None or left > 0),
         "locked": bool(entry and entry["locked"]),
     }
@@ -350,16 +354,36 @@ def qualification_context(*, qualification, user) -> dict:
     course_ids = _canonical_ids(courses)
     for course in courses:
         course.is_complete = state.course_complete(course_ids[course.id], outline)
-    prerequisites = _localize(
-        [p.required for p in qualification.prerequisites.select_related("required")],
-        qualification.locale,
-    )
+    required = [p.required for p in qualification.prerequisites.select_related("required")]
+    prerequisites = _localize(required, qualification.locale)
+    held: set[int] = set()
+    evidence = None
+    if user.is_authenticated:
+        held = set(
+            Milestone.objects.filter(
+                enrolment__learner=user,
+                kind=Milestone.Kind.REQUIREMENTS_MET,
+                page_id__in=[q.id for q in required],
+            ).values_list("page_id", flat=True)
+        )
+        evidence = (
+            EvidenceSubmission.objects.filter(learner=user, qualification_id=ids[qualification.id])
+            .order_by("-submitted_at")
+            .first()
+        )
+    canonical_required = _canonical_ids(prerequisites)
+    for prerequisite in prerequisites:
+        prerequisite.is_held = canonical_required[prerequisite.id] in held
     return {
         "courses": courses,
         "prerequisite_qualifications": prerequisites,
+        "missing_prerequisites": [p for p in prerequisites if not p.is_held],
         "project": FieldProjectPage.objects.child_of(qualification).live().first(),
         "enrolled": state.enrolled_in(ids[qualification.id]),
         "canonical_id": ids[qualification.id],
+        "evidence": evidence,
+        "can_submit_evidence": evidence is None
+        or evidence.status == EvidenceSubmission.Status.REJECTED,
     }
 
 

@@ -2,9 +2,25 @@
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic import CreateView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permissions import register_permission_policy
 
-from courses.models import Cohort, Enrolment, EvidenceSubmission, Submission, TeachingAssignment
+from courses.models import (
+    AttemptAllowance,
+    Cohort,
+    Enrolment,
+    EvidenceSubmission,
+    Submission,
+    TeachingAssignment,
+)
+from lms.permissions import RestrictedPolicy
+
+# Enrolments, submissions and evidence are made by learners through the rules, which record
+# progress events; the admin may move an enrolment between cohorts or withdraw it, nothing more.
+register_permission_policy(Enrolment, RestrictedPolicy(Enrolment, refused=("add", "delete")))
+register_permission_policy(Submission, RestrictedPolicy(Submission))
+register_permission_policy(EvidenceSubmission, RestrictedPolicy(EvidenceSubmission))
 
 
 class CohortViewSet(ModelViewSet):
@@ -57,6 +73,26 @@ class EvidenceViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class AllowanceCreateView(CreateView):
+    def save_instance(self):
+        instance = self.form.save(commit=False)
+        instance.granted_by = self.request.user
+        instance.save()
+        return instance
+
+
+class AttemptAllowanceViewSet(ModelViewSet):
+    """Staff and instructors give a learner who used every attempt another chance."""
+
+    model = AttemptAllowance
+    icon = "redirect"
+    menu_label = "Extra attempts"
+    form_fields = ["learner", "check_page", "extra", "reason"]
+    list_display = ["learner", "check_page", "extra", "reason", "granted_by", "granted_at"]
+    add_view_class = AllowanceCreateView
+    copy_view_enabled = False
+
+
 class LearningGroup(ModelViewSetGroup):
     menu_label = "Learning"
     menu_icon = "group"
@@ -67,6 +103,7 @@ class LearningGroup(ModelViewSetGroup):
         EnrolmentViewSet,
         SubmissionViewSet,
         EvidenceViewSet,
+        AttemptAllowanceViewSet,
     )
 
 

@@ -2,6 +2,7 @@
 
 from .grading import Grade, GradeChange
 from .learning import (
+    AttemptAllowance,
     Cohort,
     Enrolment,
     EvidenceSubmission,
@@ -32,6 +33,7 @@ from .progress import Milestone, Notification, ProgressEvent, ProgressSnapshot
 from .seeding import SeededPage
 
 __all__ = [
+    "AttemptAllowance",
     "CatalogPage",
     "Cohort",
     "CoursePage",

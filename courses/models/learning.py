@@ -8,6 +8,7 @@ a lesson completes the same lesson as one who reads the English page.
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -97,6 +98,12 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} in {self.page.title}"
+
+    def clean(self):
+        if self.cohort_id and self.cohort.page_id != self.page_id:
+            raise ValidationError(
+                {"cohort": _("That cohort is for a different course or qualification.")}
+            )
 
 
 class LessonCompletion(models.Model):
@@ -281,3 +288,30 @@ class EvidenceSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"Evidence of {self.learner} for {self.qualification_id}"
+
+
+class AttemptAllowance(models.Model):
+    """Extra attempts at a knowledge check for one learner, granted by staff or an instructor."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempt_allowances"
+    )
+    check_page = models.ForeignKey(
+        "courses.KnowledgeCheckPage",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("knowledge check"),
+    )
+    extra = models.PositiveSmallIntegerField(_("extra attempts"), default=1)
+    reason = models.CharField(_("reason"), max_length=300)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extra attempts")
+        verbose_name_plural = _("extra attempts")
+
+    def __str__(self) -> str:
+        return f"{self.extra} extra attempt(s) for {self.learner} at check {self.check_page_id}"

@@ -162,6 +162,8 @@ def _grading_context(request, submission, form_state=None):
             "feedback", current["grade"].feedback if current["grade"] else ""
         ),
         "requires_moderation": qualification.requires_moderation,
+        "can_return": grading.can_return(submission),
+        "accepts_grades": submission.status != Submission.Status.RETURNED,
     }
 
 
@@ -256,7 +258,8 @@ def moderate(request, submission_id: int):
             agree=agree,
             levels=None if agree else _form_levels(request),
             feedback=None if agree else request.POST.get("feedback"),
-            criterion_feedback=None if agree else _form_feedback(request),
+            # The adjust form has no per-criterion boxes: keep the first marker's comments.
+            criterion_feedback=None if agree else (_form_feedback(request) or None),
             learner_id=int(request.POST["learner"])
             if request.POST.get("learner", "").isdigit()
             else None,
