@@ -4,7 +4,8 @@ import ipaddress
 
 from django.conf import settings
 
-UNKNOWN = "0.0.0.0"  # noqa: S104 - a bucket for requests with no usable address, not a bind address
+# A bucket for requests with no usable address, never a bind address.
+UNKNOWN = "0.0.0.0"  # noqa: S104  # nosec B104
 
 
 def _valid(address: str) -> str | None:

@@ -273,7 +273,8 @@ class _Reader:
 def _load_yaml(path: Path) -> Any:
     """The file's data; a syntax error becomes a ContentError naming the file and line."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506  # nosec B506 - a SafeLoader subclass
+        # _YAML_LOADER is a SafeLoader (C or Python): plain data, never arbitrary objects.
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506  # nosec B506
     except UnicodeDecodeError as exc:
         raise ContentError(f"{path.name}: not UTF-8 text") from exc
     except yaml.YAMLError as exc:
