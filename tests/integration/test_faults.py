@@ -211,14 +211,26 @@ class PrivateRedis:
             self.process.wait(timeout=10)
 
 
+def _switch_broker(app, url: str, transport_options: dict) -> None:
+    """Point this process's Celery app at another broker. The app keeps a pool of connections
+    (and of producers) made for the broker it used first; they must go, or tasks would still be
+    published to that one."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = transport_options
+
+
 def test_redis_outage_loses_no_completion(start_worker, real_celery, settings, client, tmp_path):
     from courses.progress import unprocessed_learners_sweep
 
     redis = PrivateRedis(tmp_path)
     redis.start()
+    previous = (real_celery.conf.broker_url, dict(real_celery.conf.broker_transport_options))
     try:
-        real_celery.conf.broker_url = redis.url
-        real_celery.conf.broker_transport_options = {"visibility_timeout": 30}
+        _switch_broker(real_celery, redis.url, {"visibility_timeout": 30})
         settings.CACHES = {
             "default": {
                 "BACKEND": "django_redis.cache.RedisCache",
@@ -266,3 +278,4 @@ def test_redis_outage_loses_no_completion(start_worker, real_celery, settings, c
         assert len(snapshot.facts["lessons"]) == len(lessons)
     finally:
         redis.stop()
+        _switch_broker(real_celery, *previous)
