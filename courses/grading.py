@@ -325,9 +325,14 @@ def grade_save(
         _check_revision(grade, expected_revision, grader)
         if grade.status == Grade.Status.AWAITING_MODERATION and grade.graded_by_id != grader.id:
             raise Conflict(_("This grade is waiting for moderation: moderate it instead."))
-        if grade.status == Grade.Status.RELEASED and not release:
+        if (
+            grade.status == Grade.Status.RELEASED
+            and not release
+            and grade.version_number >= submission.version_count
+        ):
             # A draft would hide the released grade from the learner while progress and any
-            # award still count it: a released grade changes only by releasing the change.
+            # award still count it: a released grade changes only by releasing the change. A
+            # newer version (a released fail, returned and resubmitted) is graded afresh.
             raise Conflict(
                 _(
                     "This grade is released: release the change (with a reason) instead of saving a draft."

@@ -179,12 +179,14 @@ def _questions(check: KnowledgeCheckPage) -> list[dict]:
 
 
 def attempts_allowed(learner, check: KnowledgeCheckPage) -> int:
-    """The check's attempt limit plus any extra attempts granted to this learner (0: no limit)."""
+    """The check's attempt limit plus any extra attempts granted to this learner (0: no limit).
+
+    An allowance counts whichever translation of the check it names, and whichever is shown."""
     if not check.max_attempts:
         return 0
-    extra = AttemptAllowance.objects.filter(learner=learner, check_page=check).aggregate(
-        total=Sum("extra")
-    )["total"]
+    extra = AttemptAllowance.objects.filter(
+        learner=learner, check_page__translation_key=check.translation_key
+    ).aggregate(total=Sum("extra"))["total"]
     return check.max_attempts + (extra or 0)
 
 

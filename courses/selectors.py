@@ -363,7 +363,8 @@ def qualification_context(*, qualification, user) -> dict:
             Milestone.objects.filter(
                 enrolment__learner=user,
                 kind=Milestone.Kind.REQUIREMENTS_MET,
-                page_id__in=[q.id for q in required],
+                # Milestones are recorded on the default-language qualification.
+                page_id__in=list(_canonical_ids(required).values()),
             ).values_list("page_id", flat=True)
         )
         evidence = (

@@ -82,7 +82,8 @@ class AllowanceCreateView(CreateView):
 
 
 class AttemptAllowanceViewSet(ModelViewSet):
-    """Staff and instructors give a learner who used every attempt another chance."""
+    """Staff give a learner who used every attempt at a check another chance (either language
+    version of the check counts)."""
 
     model = AttemptAllowance
     icon = "redirect"
