@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django_ratelimit.core import is_ratelimited
 from ninja import File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from certificates import issuance
+from certificates import issuance, throttle
 from certificates.models import Certificate
 from certificates.selectors import certificate_status, certificates_for
 from certificates.verification import (
     MAX_UPLOAD_BYTES,
     Status,
     UnreadableUpload,
+    report_cache_key,
     verification_json,
     verify_upload,
 )
@@ -68,11 +67,7 @@ class RevocationOut(Schema):
     reason: str
 
 
-def _throttle(request) -> None:
-    if is_ratelimited(
-        request, group="verification", key="ip", rate=settings.VERIFY_RATE, increment=True
-    ):
-        raise HttpError(429, "Too many verification requests. Wait a minute and try again.")
+TOO_MANY = "Too many verification requests. Wait a minute and try again."
 
 
 @router.get("/me/certificates", response=list[MyCertificateOut], auth=AUTH)
@@ -93,9 +88,12 @@ def my_certificates(request):
     auth=None,
 )
 def verification(request, certificate_id: str):
-    _throttle(request)
-    # The cached report is already the response body; it is sent as it is.
-    body, status = verification_json(certificate_id)
+    # One round trip counts the request and reads the cached report, which is already the
+    # response body and is sent as it is.
+    over, cached = throttle.count_and_get(request, report_cache_key(certificate_id))
+    if over:
+        raise HttpError(429, TOO_MANY)
+    body, status = verification_json(certificate_id, cached=cached)
     return HttpResponse(
         body, status=404 if status == Status.NOT_FOUND else 200, content_type="application/json"
     )
@@ -103,7 +101,8 @@ def verification(request, certificate_id: str):
 
 @router.post("/verifications", response={200: VerificationOut}, auth=None)
 def verify_file(request, file: UploadedFile = File(...)):
-    _throttle(request)
+    if throttle.throttled(request):
+        raise HttpError(429, TOO_MANY)
     if file.size > MAX_UPLOAD_BYTES:
         raise HttpError(413, "The file is larger than 10 MB.")
     try:

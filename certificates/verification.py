@@ -242,17 +242,28 @@ def verify_by_id(raw_id: str) -> Report:
     return Report.from_json(verification_json(raw_id)[0])
 
 
-def verification_json(raw_id: str) -> tuple[str, str]:
+_UNREAD = object()
+
+
+def report_cache_key(raw_id: str) -> str:
+    """Where the report of this ID, in the active language, is cached."""
+    certificate_id = normalize_id(raw_id) or (raw_id or "")[:64]
+    return _report_cache_key(certificate_id, get_language() or settings.LANGUAGE_CODE)
+
+
+def verification_json(raw_id: str, cached=_UNREAD) -> tuple[str, str]:
     """The report of a registered certificate as JSON, cached.
 
     A report is cached for a minute, never past the certificate's expiry, and dropped the moment
     the certificate changes (revoked, superseded, edited): revocation shows at once. It is kept
-    as JSON so that the API can answer with it as it is. Returns (JSON, status).
+    as JSON so that the API can answer with it as it is. Returns (JSON, status). A caller that
+    has already read `report_cache_key(raw_id)` passes what it found as `cached`.
     """
     now = timezone.now()
     certificate_id = normalize_id(raw_id) or (raw_id or "")[:64]
     cache_key = _report_cache_key(certificate_id, get_language() or settings.LANGUAGE_CODE)
-    cached = cache.get(cache_key)
+    if cached is _UNREAD:
+        cached = cache.get(cache_key)
     if cached is not None and (cached[2] is None or cached[2] > now):
         return cached[0], cached[1]
     report, valid_until = _verify_registered(certificate_id, now)

@@ -1,6 +1,7 @@
 """Public verification pages, the issuer's identity documents, and certificate downloads."""
 
-from django.conf import settings
+from functools import wraps
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
@@ -8,8 +9,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.decorators import ratelimit
 
+from certificates import throttle
 from certificates.keys import did_document, issuer_profile
 from certificates.models import Certificate
 from certificates.status import current_status_list
@@ -20,6 +21,7 @@ from certificates.verification import (
     verify_by_id,
     verify_upload,
 )
+from lms.views import ratelimited
 
 VERDICT_CLASS = {
     Status.VALID: "verdict-valid",
@@ -32,13 +34,17 @@ VERDICT_CLASS = {
 
 JSON_HEADERS = {"Access-Control-Allow-Origin": "*"}
 
-# One limit per client across every way to verify: these pages and the API share the group.
-verify_limit = ratelimit(
-    group="verification",
-    key="ip",
-    rate=lambda group, request: settings.VERIFY_RATE,
-    block=True,
-)
+
+def verify_limit(view):
+    """One limit per client across every way to verify: these pages and the API share it."""
+
+    @wraps(view)
+    def limited(request, *args, **kwargs):
+        if throttle.throttled(request):
+            return ratelimited(request)
+        return view(request, *args, **kwargs)
+
+    return limited
 
 
 def _render_report(request, report, status_code=200):
