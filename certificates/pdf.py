@@ -25,7 +25,7 @@ from weasyprint.urls import URLFetcher
 
 TEMPLATE = "certificates/certificate_pdf.html"
 STYLESHEET = "certificates/certificate_pdf.css"
-TEMPLATE_VERSION = "2026-11-2"
+TEMPLATE_VERSION = "2026-11-3"
 
 
 def safe_fetcher() -> URLFetcher:
