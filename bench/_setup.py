@@ -8,10 +8,13 @@ the end; SQLite: a file in a temporary directory), so nothing real is touched.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -65,3 +68,38 @@ def load_small_curriculum():
     Locale.objects.get_or_create(language_code="en")
     assert Page.get_first_root_node() is not None
     return curriculum_load(content_dir=ROOT / "tests" / "fixtures" / "curriculum")
+
+
+@contextlib.contextmanager
+def celery_worker(env: dict, *, concurrency: int, name: str):
+    """A real `celery worker` process for the length of the block, answering pings first."""
+    from lms.celery import app
+
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "lms",
+            "worker",
+            f"--concurrency={concurrency}",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            f"--hostname={name}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=0.5):
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError("the worker did not start")
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)

@@ -17,11 +17,9 @@ The last two lines are `render_ratio=<x>` and `bulk_speedup=<y>`.
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
 import time
 
-from _setup import ROOT, load_small_curriculum, prepare
+from _setup import celery_worker, load_small_curriculum, prepare
 
 ROUNDS = 15
 BULK = 200
@@ -108,7 +106,6 @@ def issue_all(env, concurrency: int, qualification) -> float:
 
     from certificates.models import Award, Certificate
     from certificates.tasks import issue_certificate
-    from lms.celery import app
 
     User = get_user_model()
     Certificate.objects.all().delete()
@@ -129,31 +126,7 @@ def issue_all(env, concurrency: int, qualification) -> float:
     awards = Award.objects.bulk_create(
         [Award(learner=u, qualification=qualification, achieved_at=timezone.now()) for u in users]
     )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "lms",
-            "worker",
-            f"--concurrency={concurrency}",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            f"--hostname=bench-certs-{concurrency}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
-            if time.monotonic() > deadline or worker.poll() is not None:
-                raise RuntimeError("the worker did not start")
-        # Warm each pool process (imports, fonts) before the clock starts.
+    with celery_worker(env, concurrency=concurrency, name=f"bench-certs-{concurrency}"):
         start = time.perf_counter()
         for award in Award.objects.filter(id__in=[a.id for a in awards]):
             issue_certificate.delay(award.id)
@@ -162,9 +135,6 @@ def issue_all(env, concurrency: int, qualification) -> float:
                 raise RuntimeError("bulk issuance did not finish within 30 minutes")
             time.sleep(0.2)
         return time.perf_counter() - start
-    finally:
-        worker.terminate()
-        worker.wait(timeout=60)
 
 
 def main() -> None:

@@ -16,11 +16,9 @@ The last two lines are `events_per_s=<n>` and `per_event_cost_ratio=<x>`.
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
 import time
 
-from _setup import ROOT, load_small_curriculum, prepare
+from _setup import celery_worker, load_small_curriculum, prepare
 
 BATCH_LEARNERS = 100
 EVENTS_PER_LEARNER = 3
@@ -109,33 +107,9 @@ def per_event_cost(users, lessons, tag) -> float:
 def throughput(env, course, lessons) -> float:
     from courses.models import ProgressEvent
     from courses.tasks import process_progress
-    from lms.celery import app
 
     users = make_learners(THROUGHPUT_LEARNERS, "tp", course)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "lms",
-            "worker",
-            "--concurrency=2",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname=bench-progress@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
-            if time.monotonic() > deadline or worker.poll() is not None:
-                raise RuntimeError("the worker did not start")
+    with celery_worker(env, concurrency=2, name="bench-progress"):
         events = record_events(users, lessons, THROUGHPUT_EVENTS_PER_LEARNER, "tp")
         start = time.perf_counter()
         for user in users:
@@ -145,9 +119,6 @@ def throughput(env, course, lessons) -> float:
                 raise RuntimeError("events were not processed within 10 minutes")
             time.sleep(0.1)
         elapsed = time.perf_counter() - start
-    finally:
-        worker.terminate()
-        worker.wait(timeout=60)
     return events / elapsed
 
 
