@@ -1,8 +1,10 @@
 """One verification limit per client address, shared by the verify pages, the API and uploads.
 
-A fixed-window counter in the cache (`LMS_VERIFY_RATE`, e.g. "60/m"). With Redis, the API's GET
-sends the counter and the read of the cached report in one pipelined round trip: round trips to
-Redis are most of what a cached verification costs (docs/performance.md).
+A counter per client in the cache (`LMS_VERIFY_RATE`, e.g. "60/m"), whose window opens with the
+client's first request, not at the clock's minute: no client doubles its allowance across a
+minute boundary. With Redis, the API's GET sends the counter and the read of the cached report
+in one pipelined round trip: round trips to Redis are most of what a cached verification costs
+(docs/performance.md).
 
 If the cache cannot be reached the request is let through: verification stays available, and
 certificate IDs carry 128 random bits, so a pause in counting gives no foothold for guessing.
@@ -34,8 +36,8 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), _UNITS[unit] * int(multiple or 1)
 
 
-def _counter_key(request, period: int) -> str:
-    return f"verify:rate:{client_ip(request)}:{int(time.time() // period)}"
+def _counter_key(request) -> str:
+    return f"verify:rate:{client_ip(request)}"
 
 
 def _redis_store():
@@ -52,7 +54,7 @@ def count_and_get(request, cache_key: str | None = None) -> tuple[bool, object]:
 
     Returns (over the limit, the cached value or None)."""
     limit, period = parse_rate(settings.VERIFY_RATE)
-    counter = _counter_key(request, period)
+    counter = _counter_key(request)
     store = _redis_store()
     if store is not None:
         from redis.exceptions import RedisError
@@ -60,8 +62,10 @@ def count_and_get(request, cache_key: str | None = None) -> tuple[bool, object]:
         try:
             pipe = store.client.get_client(write=True).pipeline(transaction=False)
             full_counter = store.make_key(counter)
+            # The window opens with the client's first request: SET NX starts the count and its
+            # expiry, INCR keeps the expiry. Any Redis version, one round trip.
+            pipe.set(full_counter, 0, ex=period, nx=True)
             pipe.incr(full_counter)
-            pipe.expire(full_counter, period + 1)
             if cache_key is not None:
                 pipe.get(store.make_key(cache_key))
             results = pipe.execute()
@@ -71,14 +75,16 @@ def count_and_get(request, cache_key: str | None = None) -> tuple[bool, object]:
         cached = None
         if cache_key is not None and results[2] is not None:
             cached = store.client.decode(results[2])
-        return results[0] > limit, cached
+        return results[1] > limit, cached
+    # Other caches (the zero-setup file cache): the window's start and count in one entry. Not
+    # atomic, which one machine's development server can live with.
     store = caches["default"]
-    store.add(counter, 0, period + 1)
-    try:
-        count = store.incr(counter)
-    except ValueError:  # the window ended between add and incr
-        store.add(counter, 1, period + 1)
-        count = 1
+    now = time.time()
+    opened, count = store.get(counter) or (now, 0)
+    if now - opened >= period:
+        opened, count = now, 0
+    count += 1
+    store.set(counter, (opened, count), max(1, int(opened + period - now) + 1))
     cached = store.get(cache_key) if cache_key is not None else None
     return count > limit, cached
 

@@ -247,8 +247,12 @@ _UNREAD = object()
 
 def report_cache_key(raw_id: str) -> str:
     """Where the report of this ID, in the active language, is cached."""
-    certificate_id = normalize_id(raw_id) or (raw_id or "")[:64]
-    return _report_cache_key(certificate_id, get_language() or settings.LANGUAGE_CODE)
+    return _report_cache_key(_lookup_id(raw_id), get_language() or settings.LANGUAGE_CODE)
+
+
+def _lookup_id(raw_id: str) -> str:
+    """The ID as registered, or the input cut short when it is not a well-formed ID."""
+    return normalize_id(raw_id) or (raw_id or "")[:64]
 
 
 def verification_json(raw_id: str, cached=_UNREAD) -> tuple[str, str]:
@@ -260,8 +264,8 @@ def verification_json(raw_id: str, cached=_UNREAD) -> tuple[str, str]:
     has already read `report_cache_key(raw_id)` passes what it found as `cached`.
     """
     now = timezone.now()
-    certificate_id = normalize_id(raw_id) or (raw_id or "")[:64]
-    cache_key = _report_cache_key(certificate_id, get_language() or settings.LANGUAGE_CODE)
+    certificate_id = _lookup_id(raw_id)
+    cache_key = report_cache_key(raw_id)
     if cached is _UNREAD:
         cached = cache.get(cache_key)
     if cached is not None and (cached[2] is None or cached[2] > now):

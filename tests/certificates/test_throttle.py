@@ -1,5 +1,7 @@
 """The verification limit: one counter per client and window, shared by every way to verify."""
 
+import time
+
 import pytest
 from django.test import RequestFactory
 
@@ -24,14 +26,22 @@ def _request(address="203.0.113.7"):
     return RequestFactory().get("/verify/", REMOTE_ADDR=address)
 
 
-def test_each_client_has_its_own_counter_for_each_window(settings, monkeypatch):
-    settings.VERIFY_RATE = "2/m"
-    now = [1_000_000.0]
-    monkeypatch.setattr(throttle.time, "time", lambda: now[0])
+def test_each_client_has_its_own_counter_and_window(settings):
+    settings.VERIFY_RATE = "2/1s"
     assert [throttle.throttled(_request()) for _ in range(3)] == [False, False, True]
     assert throttle.throttled(_request("198.51.100.1")) is False  # another client
-    now[0] += 60  # the next minute
+    time.sleep(1.2)  # the client's window, opened by its first request, has closed
     assert throttle.throttled(_request()) is False
+
+
+def test_the_window_opens_with_the_first_request_not_on_the_clock(settings):
+    # A window aligned to the clock would reset within the test whenever it straddles a second.
+    settings.VERIFY_RATE = "3/2s"
+    results = []
+    for _ in range(6):
+        results.append(throttle.throttled(_request()))
+        time.sleep(0.25)
+    assert results == [False, False, False, True, True, True]
 
 
 def test_the_cached_value_comes_back_with_the_count(settings):
