@@ -245,15 +245,23 @@ def _current(award: Award) -> Certificate | None:
 ISSUE_ATTEMPTS = 3
 
 
+def _locked_award(award_id: int) -> Award | None:
+    """The award, locked until the transaction ends: its row only. A plain FOR UPDATE would also
+    lock the joined learner and qualification rows, so every issuance of one qualification would
+    wait for the one before it (a bulk issuance on many workers ran one at a time), and the
+    learner's own progress updates would wait for the certificate's render."""
+    return (
+        Award.objects.select_for_update(of=("self",))
+        .select_related("learner", "qualification")
+        .filter(pk=award_id)
+        .first()
+    )
+
+
 def certificate_issue(*, award_id: int) -> Certificate | None:
     """Issue the award's certificate unless a current one exists. Safe to run any number of times."""
     with transaction.atomic():
-        award = (
-            Award.objects.select_for_update()
-            .select_related("learner", "qualification")
-            .filter(pk=award_id)
-            .first()
-        )
+        award = _locked_award(award_id)
         if award is None:
             return None
         existing = _current(award)

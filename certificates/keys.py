@@ -77,8 +77,18 @@ def _key_path(multibase: str) -> Path:
     return Path(settings.ISSUER_KEY_DIR) / f"{multibase}.pem"
 
 
-@transaction.atomic
 def _register_current(multibase: str) -> IssuerKey:
+    """The IssuerKey row of the configured key file, registering (and retiring the previous key)
+    when the file changed. Issuance calls this inside its transaction: the usual case, the key
+    already current, must lock nothing, or issuances would queue behind each other's renders."""
+    current = IssuerKey.objects.filter(public_key_multibase=multibase, retired_at__isnull=True)
+    if (key := current.first()) is not None:
+        return key
+    return _register_new(multibase)
+
+
+@transaction.atomic
+def _register_new(multibase: str) -> IssuerKey:
     existing = IssuerKey.objects.select_for_update().filter(public_key_multibase=multibase).first()
     if existing is not None and existing.retired_at is None:
         return existing

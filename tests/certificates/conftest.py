@@ -29,6 +29,20 @@ from tests.integration.conftest import real_celery, start_worker  # noqa: F401
 HOLDER_NAME = "Zoë Ångström-Núñez"
 
 
+def pem_key_file(path, private_key=None) -> Ed25519PrivateKey:
+    """Write an Ed25519 private key (a new one unless given) to `path` as an unencrypted PEM, the
+    form LMS_ISSUER_KEY_FILE takes."""
+    private_key = private_key or Ed25519PrivateKey.generate()
+    path.write_bytes(
+        private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return private_key
+
+
 @pytest.fixture(scope="session")
 def _key_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("issuer-keys")

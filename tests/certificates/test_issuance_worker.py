@@ -5,15 +5,13 @@ import re
 from io import StringIO
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import call_command
 from django.utils import timezone
 
 from certificates.models import Award, Certificate
 from certificates.tasks import issue_certificate
 from certificates.verification import Status, verify_by_id
-from tests.certificates.conftest import requirements_met
+from tests.certificates.conftest import pem_key_file, requirements_met
 from tests.conftest import make_user
 from tests.integration.conftest import wait_for
 
@@ -26,13 +24,7 @@ COPIES = 12
 def shared_key(settings, tmp_path):
     """One issuer key for this process and the worker's: LMS_ISSUER_KEY_FILE, as on many hosts."""
     path = tmp_path / "issuer.pem"
-    path.write_bytes(
-        Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    pem_key_file(path)
     settings.ISSUER_KEY_FILE = str(path)
     return {"LMS_ISSUER_KEY_FILE": str(path)}
 

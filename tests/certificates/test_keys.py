@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from certificates.keys import (
 from certificates.models import IssuerKey
 from certificates.signing import public_key_multibase, sign, verify
 from certificates.verification import Status, verify_by_id
-from tests.certificates.conftest import issue
+from tests.certificates.conftest import issue, pem_key_file
 from tests.conftest import make_user
 
 
@@ -30,18 +29,6 @@ def _raw(private_key) -> bytes:
     return private_key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
-
-
-def _pem_file(path, private_key=None):
-    private_key = private_key or Ed25519PrivateKey.generate()
-    path.write_bytes(
-        private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return private_key
 
 
 def test_the_first_key_is_generated_once_into_the_key_dir(db, settings):
@@ -64,7 +51,7 @@ def test_a_key_starts_on_a_whole_second(db):
 
 
 def test_the_key_file_setting_is_used_and_registered(db, settings, tmp_path):
-    private_key = _pem_file(tmp_path / "issuer.pem")
+    private_key = pem_key_file(tmp_path / "issuer.pem")
     settings.ISSUER_KEY_FILE = str(tmp_path / "issuer.pem")
     key, loaded = signing_key()
     assert key.public_key_multibase == public_key_multibase(_raw(private_key))
@@ -113,7 +100,7 @@ def test_a_certificate_issued_in_the_second_of_a_rotation_is_valid(curriculum):
 
 def test_rotating_to_a_given_key_file(db, tmp_path):
     signing_key()
-    private_key = _pem_file(tmp_path / "next.pem")
+    private_key = pem_key_file(tmp_path / "next.pem")
     key = rotate_issuer_key(key_file=tmp_path / "next.pem")
     assert key.public_key_multibase == public_key_multibase(_raw(private_key))
     # Rotating to the current key changes nothing; to a retired one is refused.
