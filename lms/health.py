@@ -1,4 +1,10 @@
-"""GET /healthz: is the database reachable, is the broker reachable, does a worker answer?"""
+"""GET /healthz: is the database reachable, is the broker reachable, does a worker answer?
+
+Anyone (a load balancer, an uptime monitor) gets the verdict and one `ok` per part, plus how many
+workers answered. Which database vendor, which broker transport, the workers' host names and the
+class of an error are shown to signed-in staff only: they help an operator and would help an
+attacker map the deployment.
+"""
 
 from django.db import connection
 from django.http import JsonResponse
@@ -47,7 +53,11 @@ def healthz(request):
     worker = _check_workers() if broker["ok"] else {"ok": False, "workers": []}
     healthy = database["ok"] and broker["ok"]
     status = "ok" if healthy and worker["ok"] else ("degraded" if healthy else "unavailable")
-    return JsonResponse(
-        {"status": status, "database": database, "broker": broker, "worker": worker},
-        status=200 if healthy else 503,
-    )
+    worker["count"] = len(worker["workers"])
+    parts = {"database": database, "broker": broker, "worker": worker}
+    if not getattr(request.user, "is_staff_member", False):
+        parts = {
+            name: {key: value for key, value in part.items() if key in ("ok", "count")}
+            for name, part in parts.items()
+        }
+    return JsonResponse({"status": status, **parts}, status=200 if healthy else 503)
