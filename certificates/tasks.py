@@ -22,6 +22,11 @@ def sweep_pending_awards() -> int:
     return len(issuance.pending_awards_sweep())
 
 
+@shared_task(name="certificates.tasks.sweep_orphan_pdfs")
+def sweep_orphan_pdfs() -> int:
+    return len(issuance.orphan_pdfs_sweep())
+
+
 @shared_task(name="certificates.tasks.refresh_status_list")
 def refresh_status_list() -> None:
     status.status_list_refresh()

@@ -29,6 +29,10 @@ app.conf.beat_schedule = {
         "task": "certificates.tasks.sweep_pending_awards",
         "schedule": 120.0,
     },
+    "sweep-orphan-certificate-pdfs": {
+        "task": "certificates.tasks.sweep_orphan_pdfs",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "refresh-status-list": {
         "task": "certificates.tasks.refresh_status_list",
         "schedule": 6 * 60 * 60.0,

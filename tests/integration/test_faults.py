@@ -130,6 +130,16 @@ def test_killed_worker_issues_every_certificate_exactly_once(start_worker):
     assert Certificate.objects.count() == len(awards)
     assert all(row["n"] == 1 for row in per_award)
     assert Certificate.objects.filter(is_current=True).count() == len(awards)
+    # A worker killed after writing a PDF and before committing its row leaves the file behind;
+    # the daily sweep deletes every file no certificate names (here without waiting an hour).
+    from certificates.issuance import orphan_pdfs_sweep
+    from courses.models.learning import private_storage
+
+    orphan_pdfs_sweep(older_than_seconds=0)
+    _folders, files = private_storage().listdir("certificates")
+    assert {f"certificates/{file}" for file in files} == set(
+        Certificate.objects.values_list("pdf", flat=True)
+    )
 
 
 def test_two_workers_on_one_learner_agree_with_one(start_worker):
