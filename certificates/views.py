@@ -6,6 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,6 +22,8 @@ from certificates.verification import (
     verify_by_id,
     verify_upload,
 )
+from lms.accounts.services import api_token_user
+from lms.auth import bearer_token
 from lms.views import ratelimited
 
 VERDICT_CLASS = {
@@ -91,10 +94,23 @@ def verify_page(request, certificate_id: str):
 
 @require_GET
 def certificate_pdf(request, certificate_id: str):
-    if not request.user.is_authenticated:
+    """The stored PDF, for its holder and staff: signed in, or with an API token (the
+    `pdf_url` of GET /api/v1/me/certificates)."""
+    token = bearer_token(request)
+    if token is not None:
+        user = api_token_user(token)
+        if user is None:
+            return JsonResponse(
+                {"detail": "The API token is invalid or has expired."},
+                status=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+    elif request.user.is_authenticated:
+        user = request.user
+    else:
         return redirect_to_login(request.get_full_path())
     certificate = get_object_or_404(Certificate, pk=certificate_id)
-    if certificate.learner_id != request.user.id and not request.user.is_staff_member:
+    if certificate.learner_id != user.id and not user.is_staff_member:
         raise PermissionDenied
     response = FileResponse(
         certificate.pdf.open("rb"),
@@ -103,6 +119,8 @@ def certificate_pdf(request, certificate_id: str):
         filename=f"certificate-{certificate.id}.pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True)
+    patch_vary_headers(response, ["Authorization", "Cookie"])
     return response
 
 

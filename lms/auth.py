@@ -15,3 +15,13 @@ class BearerToken(HttpBearer):
 
 bearer = BearerToken()
 AUTH = [bearer, django_auth]
+
+
+def bearer_token(request) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, or None when there is no such header.
+
+    Plain Django views that the API links to (a certificate's PDF) accept it too, so an API
+    client can follow the URLs it is given with the token it already holds.
+    """
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None

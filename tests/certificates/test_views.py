@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -172,6 +173,33 @@ def test_others_may_not_download(client, issued, other_issued, instructor):
     for user in (other_issued.learner, instructor):
         client.force_login(user)
         assert client.get(f"/certificates/{issued.id}.pdf").status_code == 403
+
+
+def test_an_api_client_follows_the_pdf_url_with_its_token(client, issued, issued_pdf, learner):
+    """GET /api/v1/me/certificates hands out pdf_url; the token that listed it downloads it."""
+    from tests.courses.helpers import token_for
+
+    token = token_for(issued.learner)
+    listed = client.get("/api/v1/me/certificates", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    path = urlsplit(listed[0]["pdf_url"]).path
+    response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == issued_pdf
+    assert "private" in response["Cache-Control"]
+    assert "Authorization" in response["Vary"]
+    # Another learner's token is refused; a wrong or expired one is a 401, never the login page.
+    other = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token_for(learner)}")
+    assert other.status_code == 403
+    wrong = client.get(path, HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert wrong.status_code == 401
+    assert wrong["WWW-Authenticate"] == "Bearer"
+    assert "invalid" in wrong.json()["detail"]
+    from django.utils import timezone
+
+    from lms.accounts.models import ApiToken
+
+    ApiToken.objects.filter(user=issued.learner).update(expires_at=timezone.now())
+    assert client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
 
 
 def test_anonymous_download_goes_to_the_login(client, issued):
