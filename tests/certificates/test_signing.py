@@ -481,6 +481,24 @@ def test_each_context_file_is_read_once(monkeypatch):
     assert sorted(reads) == sorted(CONTEXT_FILES.values())
 
 
+def test_the_contexts_are_resolved_once_per_process(monkeypatch):
+    """The loader marks its documents static, so PyLD keeps the resolved and processed contexts
+    between calls instead of loading and processing both contexts for every expansion."""
+    canonicalize(UNSIGNED)
+    loaded = []
+    loader = jsonld_module.document_loader
+
+    def counting(url, options=None):
+        loaded.append(url)
+        return loader(url, options)
+
+    monkeypatch.setattr(jsonld_module, "document_loader", counting)
+    first = canonicalize(UNSIGNED)
+    expand(UNSIGNED)
+    assert loaded == []
+    assert canonicalize(UNSIGNED) == first
+
+
 @pytest.mark.parametrize(
     "url",
     [
