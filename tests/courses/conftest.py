@@ -110,6 +110,28 @@ def enrolled(curriculum, learner):
     return learner
 
 
+EVIDENCE_STATEMENT = "I delivered the cluster-manager training to 14 managers in March 2026. " * 2
+
+
+@pytest.fixture
+def holder(curriculum, enrolled):
+    """`enrolled`, holding the test qualification (its requirements are met) and enrolled in the
+    second-tier qualification that needs it plus evidence."""
+    from django.utils import timezone
+
+    from courses.learning import enrolment_create
+    from courses.models import Enrolment, Milestone
+
+    Milestone.objects.create(
+        enrolment=Enrolment.objects.get(learner=enrolled, page=curriculum.qualification),
+        kind=Milestone.Kind.REQUIREMENTS_MET,
+        page=curriculum.qualification,
+        achieved_at=timezone.now(),
+    )
+    enrolment_create(learner=enrolled, page=curriculum.trainer)
+    return enrolled
+
+
 @pytest.fixture
 def api():
     """A JSON client for /api/v1 that authenticates with a bearer token per user."""

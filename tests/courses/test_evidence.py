@@ -7,29 +7,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from certificates.models import Award
 from courses.evidence import evidence_review, evidence_submit
-from courses.learning import enrolment_create
 from courses.models import Enrolment, EvidenceSubmission, Milestone
 from courses.progress import learner_events_process
 from lms.errors import Conflict
-
-STATEMENT = "I delivered the cluster-manager training to 14 managers in March 2026. " * 2
-
-
-@pytest.fixture
-def holder(curriculum, enrolled):
-    """`enrolled` holds the first qualification (its requirements are met)."""
-    Milestone.objects.create(
-        enrolment=Enrolment.objects.get(learner=enrolled, page=curriculum.qualification),
-        kind=Milestone.Kind.REQUIREMENTS_MET,
-        page=curriculum.qualification,
-        achieved_at=timezone.now(),
-    )
-    enrolment_create(learner=enrolled, page=curriculum.trainer)
-    return enrolled
+from tests.courses.conftest import EVIDENCE_STATEMENT as STATEMENT
 
 
 def test_approved_evidence_awards_the_second_tier(curriculum, holder, staff):

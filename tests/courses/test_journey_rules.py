@@ -30,9 +30,8 @@ from courses.models import (
 from courses.selectors import knowledge_check_context, qualification_context
 from lms.errors import Conflict
 from tests.conftest import answers_for
+from tests.courses.conftest import EVIDENCE_STATEMENT as STATEMENT
 from tests.courses.helpers import levels_for, set_moderation, submit
-
-STATEMENT = "I delivered the cluster-manager training to 14 managers in March 2026. " * 2
 
 
 def zh(page):
@@ -498,19 +497,6 @@ def test_the_grading_page_offers_a_return_after_a_released_fail(
 
 
 # --- evidence -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def holder(curriculum, enrolled):
-    """`enrolled` holds the first qualification and is enrolled in the second tier."""
-    Milestone.objects.create(
-        enrolment=Enrolment.objects.get(learner=enrolled, page=curriculum.qualification),
-        kind=Milestone.Kind.REQUIREMENTS_MET,
-        page=curriculum.qualification,
-        achieved_at=timezone.now(),
-    )
-    enrolment_create(learner=enrolled, page=curriculum.trainer)
-    return enrolled
 
 
 def test_approved_evidence_is_final(client, curriculum, holder, staff):
