@@ -138,8 +138,8 @@ def issue_all(env, concurrency: int, qualification) -> float:
 
     from certificates.models import Award, Certificate
     from certificates.tasks import issue_certificate
-    from courses.models import Notification
     from lms.celery import app
+    from lms.notifications.models import Notification
 
     User = get_user_model()
     app.control.purge()

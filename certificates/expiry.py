@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from certificates.credentials import verify_url
 from certificates.models import Certificate
-from courses import notifications
+from lms.notifications.services import notify
 
 REMINDER_DAYS = (60, 7)
 
@@ -27,7 +27,7 @@ def expiry_reminders_send(*, now=None) -> int:
             valid_until__lte=now + timedelta(days=days),
         ).select_related("learner")
         for certificate in due.iterator(chunk_size=500):
-            notifications.notify(
+            notify(
                 certificate.learner,
                 key=f"expiry:{certificate.id}:{days}",
                 template="certificate_expiring",

@@ -29,8 +29,9 @@ from certificates.keys import signing_key, verification_method_id
 from certificates.models import Award, Certificate, StatusList
 from certificates.signing import sign
 from certificates.status import status_list_refresh
-from courses.localization import localized
 from courses.models import Grade, QualificationPage, SubmissionMember
+from lms.localization import localized
+from lms.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -284,9 +285,7 @@ def certificate_issue(*, award_id: int) -> Certificate | None:
 
 
 def _notify_issued(certificate: Certificate) -> None:
-    from courses import notifications
-
-    notifications.notify(
+    notify(
         certificate.learner,
         key=f"certificate-issued:{certificate.id}",
         template="certificate_issued",

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from courses.models.learning import private_storage
+from lms.storage import private_storage
 
 
 class IssuerKey(models.Model):

@@ -17,8 +17,8 @@ from wagtail.permissions import register_permission_policy
 
 from certificates.issuance import awards_for_bulk, certificate_reissue, certificate_revoke
 from certificates.models import Award, Certificate, IssuerKey
-from courses.localization import default_locale
 from courses.models import Cohort, QualificationPage
+from lms.localization import default_locale
 from lms.permissions import RestrictedPolicy
 
 # Staff may list and inspect; certificates change only through issue, re-issue and revoke.

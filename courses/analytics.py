@@ -12,14 +12,17 @@ from wagtail.models import Page
 from courses.models import (
     CoursePage,
     Enrolment,
+    FieldProjectPage,
     Grade,
     KnowledgeCheckAttempt,
     Milestone,
     QualificationPage,
     Submission,
+    SubmissionMember,
     TeachingAssignment,
 )
 from courses.outline import get_outline
+from lms.localization import default_locale
 
 AT_RISK_INACTIVE_DAYS = 14
 AT_RISK_LIMIT = 200
@@ -27,8 +30,6 @@ AT_RISK_LIMIT = 200
 
 def pages_for(user) -> list[Page]:
     """Courses and qualifications whose analytics this user may see."""
-    from courses.localization import default_locale
-
     pages = Page.objects.live().filter(locale=default_locale()).type(CoursePage, QualificationPage)
     if not user.is_staff_member:
         taught = set(
@@ -132,8 +133,6 @@ def at_risk(*, page, project_id: int | None, now) -> list[dict]:
     submitted = set()
     project = None
     if project_id:
-        from courses.models import FieldProjectPage, SubmissionMember
-
         project = FieldProjectPage.objects.get(id=project_id)
         submitted = set(
             SubmissionMember.objects.filter(field_project_id=project_id).values_list(

@@ -5,10 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses import notifications
 from courses.models import Enrolment, EvidenceSubmission, ProgressEvent, QualificationPage
 from courses.progress import event_record
 from lms.errors import Conflict
+from lms.notifications.services import notify
 
 
 @transaction.atomic
@@ -69,7 +69,7 @@ def evidence_review(
         },
         occurred_at=evidence.reviewed_at,
     )
-    notifications.notify(
+    notify(
         evidence.learner,
         key=f"evidence-reviewed:{evidence.id}",
         template="evidence_reviewed",

@@ -15,6 +15,19 @@ from django.core.cache import cache
 from django.db import transaction
 from wagtail.models import Page
 
+from courses.models import (
+    CoursePage,
+    CoursePrerequisite,
+    FieldProjectPage,
+    KnowledgeCheckPage,
+    LessonPage,
+    ModulePage,
+    QualificationCourse,
+    QualificationPage,
+    QualificationPrerequisite,
+)
+from lms.localization import default_locale
+
 CACHE_KEY = "courses:outline"
 VERSION_KEY = "courses:outline-version"
 _memo: dict[str, Outline] = {}
@@ -74,19 +87,6 @@ class Outline:
 
 
 def _build(version: str) -> Outline:
-    from courses.localization import default_locale
-    from courses.models import (
-        CoursePage,
-        CoursePrerequisite,
-        FieldProjectPage,
-        KnowledgeCheckPage,
-        LessonPage,
-        ModulePage,
-        QualificationCourse,
-        QualificationPage,
-        QualificationPrerequisite,
-    )
-
     locale = default_locale()
     live = Page.objects.live().filter(locale=locale).order_by("path")
     rows = list(

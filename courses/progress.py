@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils import timezone
 from courses.models import Enrolment, Milestone, ProgressEvent, ProgressSnapshot
 from courses.outline import CourseOutline, Outline, QualificationOutline, get_outline
 from courses.signals import qualification_requirements_met
+from lms.celery import send, send_after_commit
 
 logger = logging.getLogger(__name__)
 Kind = ProgressEvent.Kind
@@ -57,9 +59,7 @@ def progress_enqueue(learner_id: int) -> None:
     If the broker is unreachable the events stay stored and unprocessed; the periodic sweep
     picks them up. `robust` keeps a broker error from failing the learner's request.
     """
-    from courses.tasks import process_progress
-
-    transaction.on_commit(lambda: process_progress.delay(learner_id), robust=True)
+    send_after_commit("courses.tasks.process_progress", learner_id)
 
 
 # --- folding events into facts --------------------------------------------------------------
@@ -221,6 +221,7 @@ def qualification_summary(
                 "total": summary["total"],
                 "percent": summary["percent"],
                 "complete_at": summary["complete_at"],
+                "modules": summary["modules"],
             }
         )
         if next_item is None and summary["next"]:
@@ -273,21 +274,25 @@ def qualification_summary(
 
 
 def summarise(enrolment: Enrolment, facts: dict, outline: Outline) -> dict:
+    """What follows from an enrolment's facts under the current outline. `outline` records the
+    outline's version, so a reader can tell a stored summary that the curriculum has outgrown."""
     if enrolment.kind == Enrolment.Kind.COURSE and enrolment.page_id in outline.courses:
-        return course_summary(facts, outline.courses[enrolment.page_id])
-    if (
+        summary = course_summary(facts, outline.courses[enrolment.page_id])
+    elif (
         enrolment.kind == Enrolment.Kind.QUALIFICATION
         and enrolment.page_id in outline.qualifications
     ):
-        return qualification_summary(facts, outline.qualifications[enrolment.page_id], outline)
-    return {
-        "kind": enrolment.kind,
-        "done": 0,
-        "total": 0,
-        "percent": 0,
-        "complete_at": None,
-        "next": None,
-    }
+        summary = qualification_summary(facts, outline.qualifications[enrolment.page_id], outline)
+    else:
+        summary = {
+            "kind": enrolment.kind,
+            "done": 0,
+            "total": 0,
+            "percent": 0,
+            "complete_at": None,
+            "next": None,
+        }
+    return {**summary, "outline": outline.version}
 
 
 # --- milestones -----------------------------------------------------------------------------
@@ -444,8 +449,6 @@ def progress_rebuild_all(*, batch_size: int = 200) -> int:
 
 def unprocessed_learners_sweep(*, older_than_seconds: int = 30) -> list[int]:
     """Learners with events a worker has not folded (broker outage): enqueue each again."""
-    from courses.tasks import process_progress
-
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     learner_ids = list(
         ProgressEvent.objects.filter(processed_at__isnull=True, occurred_at__lt=cutoff)
@@ -454,5 +457,78 @@ def unprocessed_learners_sweep(*, older_than_seconds: int = 30) -> list[int]:
         .distinct()
     )
     for learner_id in learner_ids:
-        process_progress.delay(learner_id)
+        send("courses.tasks.process_progress", learner_id)
     return learner_ids
+
+
+# --- a learner's progress now, for a request --------------------------------------------------
+
+
+@dataclass
+class LearnerProgress:
+    """A learner's enrolments and their progress as of the learner's last recorded event.
+
+    Built from the snapshots plus the events a worker has not folded yet, by the same
+    `apply_event` and the same summaries the worker uses: a module unlocks the instant the one
+    before it is done, and pages and rules never rebuild progress their own way.
+    Everything is keyed by the enrolment's (default-language) page id.
+    """
+
+    enrolments: dict[int, Enrolment] = field(default_factory=dict)
+    facts: dict[int, dict] = field(default_factory=dict)
+    summaries: dict[int, dict] = field(default_factory=dict)
+
+    def enrolled_in(self, page_id: int) -> bool:
+        enrolment = self.enrolments.get(page_id)
+        return enrolment is not None and enrolment.status != Enrolment.Status.WITHDRAWN
+
+    def course_summary(self, course: CourseOutline) -> dict:
+        """The course's summary: from its enrolment, or none done when there is none."""
+        summary = self.summaries.get(course.id)
+        return summary if summary is not None else course_summary({}, course)
+
+    def course_complete(self, course_id: int) -> bool:
+        """Whether the learner completed the course, through its own enrolment or a
+        qualification's (which holds its courses' facts too)."""
+        summary = self.summaries.get(course_id)
+        if summary is not None and summary.get("kind") == "course":
+            return bool(summary["complete_at"])
+        return any(
+            course["id"] == course_id and course["complete_at"]
+            for summary in self.summaries.values()
+            for course in summary.get("courses", [])
+        )
+
+    def lessons_done(self) -> set[int]:
+        """Ids of the (default-language) lessons the learner completed."""
+        return {int(key) for facts in self.facts.values() for key in facts.get("lessons", {})}
+
+
+def learner_progress(user) -> LearnerProgress:
+    """The learner's progress now: two queries (enrolments with snapshots, unfolded events)."""
+    progress = LearnerProgress()
+    if not getattr(user, "is_authenticated", False):
+        return progress
+    outline = get_outline()
+    enrolments = list(Enrolment.objects.filter(learner_id=user.id).select_related("snapshot"))
+    pending = list(
+        ProgressEvent.objects.filter(learner_id=user.id, processed_at__isnull=True).order_by("id")
+    )
+    folded = _fold(user.id, pending, enrolments, outline) if pending else {}
+    for enrolment in enrolments:
+        snapshot = getattr(enrolment, "snapshot", None)
+        if enrolment.id in folded:
+            facts = folded[enrolment.id]
+            summary = summarise(enrolment, facts, outline)
+        elif snapshot is not None:
+            facts = snapshot.facts
+            summary = snapshot.summary
+            if summary.get("outline") != outline.version:
+                summary = summarise(enrolment, facts, outline)
+        else:
+            facts = {}
+            summary = summarise(enrolment, facts, outline)
+        progress.enrolments[enrolment.page_id] = enrolment
+        progress.facts[enrolment.page_id] = facts
+        progress.summaries[enrolment.page_id] = summary
+    return progress

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from courses import notifications, progress
+from courses import progress, reminders
 
 
 @shared_task(
@@ -23,21 +23,9 @@ def sweep_progress_events() -> int:
 
 @shared_task(name="courses.tasks.send_deadline_reminders")
 def send_deadline_reminders() -> int:
-    return notifications.deadline_reminders_send()
+    return reminders.deadline_reminders_send()
 
 
 @shared_task(name="courses.tasks.nudge_inactive_learners")
 def nudge_inactive_learners() -> int:
-    return notifications.inactivity_nudges_send()
-
-
-@shared_task(
-    name="courses.tasks.send_notification",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def send_notification(user_id: int, key: str, template: str, context: dict) -> bool:
-    return notifications.notification_send(
-        user_id=user_id, key=key, template=template, context=context
-    )
+    return reminders.inactivity_nudges_send()

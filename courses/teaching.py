@@ -3,8 +3,8 @@
 from django.db import transaction
 from wagtail.models import Page
 
-from courses.localization import default_locale
 from courses.models import CoursePage, QualificationPage, TeachingAssignment
+from lms.localization import default_locale
 
 
 @transaction.atomic

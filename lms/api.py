@@ -7,6 +7,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from certificates.api import router as certificates_router
+from courses.api import router as courses_router
+from lms.accounts.api import router as accounts_router
 from lms.errors import Conflict
 
 api = NinjaAPI(
@@ -70,14 +73,6 @@ def on_http_error(request, exc):
     return _error(request, exc.status_code, str(exc))
 
 
-def _register_routers() -> None:
-    from certificates.api import router as certificates_router
-    from courses.api import router as courses_router
-    from lms.accounts.api import router as accounts_router
-
-    api.add_router("/auth", accounts_router)
-    api.add_router("", courses_router)
-    api.add_router("", certificates_router)
-
-
-_register_routers()
+api.add_router("/auth", accounts_router)
+api.add_router("", courses_router)
+api.add_router("", certificates_router)

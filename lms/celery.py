@@ -1,9 +1,14 @@
-"""The one Celery app. Each app's `tasks.py` is discovered; periodic work is listed here."""
+"""The one Celery app. Each app's `tasks.py` is discovered; periodic work is listed here.
+
+Rules send tasks by name (`send`, `send_after_commit`): a rules module never imports its app's
+`tasks.py`, which imports the rules, so dependencies run one way (tasks → rules).
+"""
 
 import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
 
@@ -42,3 +47,24 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=8, minute=0),
     },
 }
+
+
+def registered(task_name: str):
+    """The task named `task_name`. A web process imports the apps' `tasks.py` (as a worker does
+    on start) the first time it sends one; a name no app defines raises NotRegistered."""
+    if task_name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[task_name]
+
+
+def send(task_name: str, *args) -> None:
+    """Queue the task named `task_name` now."""
+    registered(task_name).delay(*args)
+
+
+def send_after_commit(task_name: str, *args) -> None:
+    """Queue the task once the current transaction commits, never if it rolls back. A broker
+    outage does not fail the caller (`robust`): what the task would do is already recorded, and
+    a periodic sweep sends it again."""
+    task = registered(task_name)
+    transaction.on_commit(lambda: task.delay(*args), robust=True)

@@ -16,13 +16,13 @@ from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import Task, TaskResult, TaskResultStatus
 from django_tasks.utils import get_random_id
 
+from lms import tasks
+
 
 class CeleryBackend(BaseTaskBackend):
     supports_defer = True
 
     def enqueue(self, task: Task, args, kwargs) -> TaskResult:
-        from lms.tasks import run_django_task
-
         self.validate_task(task)
         result = TaskResult(
             task=task,
@@ -47,7 +47,7 @@ class CeleryBackend(BaseTaskBackend):
 
         def send():
             pending.discard(key)
-            run_django_task.apply_async(
+            tasks.run_django_task.apply_async(
                 args=(task.module_path, list(args), dict(kwargs)), eta=task.run_after
             )
 

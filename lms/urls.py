@@ -10,7 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from lms.accounts import views as account_views
 from lms.api import api
 from lms.health import healthz
-from lms.views import dashboard
+from lms.home.views import dashboard
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -151,12 +151,12 @@ def staff(db):
 
 def answers_for(check, correct=True):
     """Answers to every question of a check: all right, or all wrong."""
-    from courses.learning import _questions
+    from courses.knowledge_checks import questions_of
 
     answers = {}
-    for question in _questions(check):
-        right = [c["id"] for c in question["choices"] if c["correct"]]
-        wrong = [c["id"] for c in question["choices"] if not c["correct"]]
+    for question in questions_of(check):
+        right = [c.id for c in question.choices if c.correct]
+        wrong = [c.id for c in question.choices if not c.correct]
         chosen = right if correct else wrong[:1]
-        answers[question["id"]] = chosen if question["multiple"] else chosen[0]
+        answers[question.id] = chosen if question.multiple else chosen[0]
     return answers

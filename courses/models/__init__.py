@@ -29,7 +29,7 @@ from .pages import (
     Region,
     Topic,
 )
-from .progress import Milestone, Notification, ProgressEvent, ProgressSnapshot
+from .progress import Milestone, ProgressEvent, ProgressSnapshot
 from .seeding import SeededPage
 
 __all__ = [
@@ -49,7 +49,6 @@ __all__ = [
     "LessonPage",
     "Milestone",
     "ModulePage",
-    "Notification",
     "ProgressEvent",
     "ProgressSnapshot",
     "QualificationCourse",

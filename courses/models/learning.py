@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lms.storage import private_storage
+
 
 class TeachingAssignment(models.Model):
     """An instructor teaches a course or a qualification: they grade its field-project work."""
@@ -218,13 +220,6 @@ class SubmissionVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Version {self.number} of submission {self.submission_id}"
-
-
-def private_storage():
-    """Files no one may fetch by URL: views check who asks, then stream them."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 def _submission_file_path(instance, filename: str) -> str:

@@ -7,6 +7,7 @@ Catalog → Qualification → Field project
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import blocks
@@ -50,30 +51,30 @@ class Topic(TranslatableMixin, models.Model):
         return self.name
 
 
-class CatalogPage(Page):
+class ContextFromFunction:
+    """A page whose template context comes from a function of (page, request), named by its
+    dotted path in `context_function` (the functions live in courses.page_contexts, which reads
+    these models: naming it by path keeps the dependency one way)."""
+
+    context_function = ""
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(import_string(self.context_function)(self, request))
+        return context
+
+
+class CatalogPage(ContextFromFunction, Page):
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.QualificationPage", "courses.CoursePage"]
     template = "courses/catalog_page.html"
+    context_function = "courses.page_contexts.catalog_context"
 
     class Meta:
         verbose_name = _("catalog")
-
-    def get_context(self, request, *args, **kwargs):
-        from courses.selectors import catalog_listing
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(
-            catalog_listing(
-                catalog=self,
-                query=request.GET.get("q", "").strip()[:200],
-                region=request.GET.get("region", ""),
-                topic=request.GET.get("topic", ""),
-            )
-        )
-        return context
 
 
 class QualificationCourse(Orderable):
@@ -101,7 +102,7 @@ class QualificationPrerequisite(Orderable):
     panels = [FieldPanel("required")]
 
 
-class QualificationPage(Page):
+class QualificationPage(ContextFromFunction, Page):
     summary = models.TextField(_("summary"), max_length=500)
     certifies = RichTextField(_("what it certifies"), features=RICH_TEXT_FEATURES)
     pass_rules = RichTextField(_("pass rules"), features=RICH_TEXT_FEATURES)
@@ -166,6 +167,7 @@ class QualificationPage(Page):
     parent_page_types = ["courses.CatalogPage"]
     subpage_types = ["courses.FieldProjectPage"]
     template = "courses/qualification_page.html"
+    context_function = "courses.page_contexts.qualification_context"
 
     class Meta:
         verbose_name = _("qualification")
@@ -173,13 +175,6 @@ class QualificationPage(Page):
     @cached_property
     def field_project(self):
         return FieldProjectPage.objects.child_of(self).live().first()
-
-    def get_context(self, request, *args, **kwargs):
-        from courses.selectors import qualification_context
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(qualification_context(qualification=self, user=request.user))
-        return context
 
 
 class CoursePrerequisite(Orderable):
@@ -196,7 +191,7 @@ class CoursePrerequisite(Orderable):
     panels = [FieldPanel("required")]
 
 
-class CoursePage(Page):
+class CoursePage(ContextFromFunction, Page):
     summary = models.TextField(_("summary"), max_length=500)
     overview = RichTextField(_("overview"), features=RICH_TEXT_FEATURES)
     learning_outcomes = StreamField(
@@ -239,19 +234,13 @@ class CoursePage(Page):
     parent_page_types = ["courses.CatalogPage"]
     subpage_types = ["courses.ModulePage"]
     template = "courses/course_page.html"
+    context_function = "courses.page_contexts.course_context"
 
     class Meta:
         verbose_name = _("course")
 
-    def get_context(self, request, *args, **kwargs):
-        from courses.selectors import course_context
 
-        context = super().get_context(request, *args, **kwargs)
-        context.update(course_context(course=self, user=request.user))
-        return context
-
-
-class ModulePage(Page):
+class ModulePage(ContextFromFunction, Page):
     summary = models.TextField(_("summary"), max_length=500)
 
     content_panels = [*Page.content_panels, FieldPanel("summary")]
@@ -259,19 +248,13 @@ class ModulePage(Page):
     parent_page_types = ["courses.CoursePage"]
     subpage_types = ["courses.LessonPage", "courses.KnowledgeCheckPage"]
     template = "courses/module_page.html"
+    context_function = "courses.page_contexts.module_context"
 
     class Meta:
         verbose_name = _("module")
 
-    def get_context(self, request, *args, **kwargs):
-        from courses.selectors import module_context
 
-        context = super().get_context(request, *args, **kwargs)
-        context.update(module_context(module=self, user=request.user))
-        return context
-
-
-class LessonPage(Page):
+class LessonPage(ContextFromFunction, Page):
     summary = models.TextField(_("summary"), max_length=500)
     estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=20)
     body = StreamField(BaseStreamBlock(), verbose_name=_("body"))
@@ -290,19 +273,13 @@ class LessonPage(Page):
     parent_page_types = ["courses.ModulePage"]
     subpage_types = []
     template = "courses/lesson_page.html"
+    context_function = "courses.page_contexts.lesson_context"
 
     class Meta:
         verbose_name = _("lesson")
 
-    def get_context(self, request, *args, **kwargs):
-        from courses.selectors import lesson_context
 
-        context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_context(lesson=self, user=request.user))
-        return context
-
-
-class KnowledgeCheckPage(Page):
+class KnowledgeCheckPage(ContextFromFunction, Page):
     intro = models.TextField(_("introduction"), blank=True)
     pass_mark = models.PositiveSmallIntegerField(
         _("pass mark (%)"), default=70, validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -322,19 +299,13 @@ class KnowledgeCheckPage(Page):
     subpage_types = []
     max_count_per_parent = 1
     template = "courses/knowledge_check_page.html"
+    context_function = "courses.page_contexts.knowledge_check_context"
 
     class Meta:
         verbose_name = _("knowledge check")
 
-    def get_context(self, request, *args, **kwargs):
-        from courses.selectors import knowledge_check_context
 
-        context = super().get_context(request, *args, **kwargs)
-        context.update(knowledge_check_context(check=self, user=request.user))
-        return context
-
-
-class FieldProjectPage(Page):
+class FieldProjectPage(ContextFromFunction, Page):
     summary = models.TextField(_("summary"), max_length=500)
     brief = RichTextField(_("brief"), features=RICH_TEXT_FEATURES)
     deliverables = RichTextField(_("deliverables"), features=RICH_TEXT_FEATURES)
@@ -411,13 +382,7 @@ class FieldProjectPage(Page):
     subpage_types = []
     max_count_per_parent = 1
     template = "courses/field_project_page.html"
+    context_function = "courses.page_contexts.field_project_context"
 
     class Meta:
         verbose_name = _("field project")
-
-    def get_context(self, request, *args, **kwargs):
-        from courses.selectors import field_project_context
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(field_project_context(project=self, user=request.user))
-        return context

@@ -53,7 +53,6 @@ class ProgressSnapshot(models.Model):
     facts = models.JSONField(default=dict)
     summary = models.JSONField(default=dict)
     percent = models.PositiveSmallIntegerField(default=0)
-    events_applied = models.PositiveIntegerField(default=0)
     last_activity_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,15 +83,3 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: page {self.page_id}"
-
-
-class Notification(models.Model):
-    """An email sent once: the key stops a retried or repeated job from sending it twice."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=160, unique=True)
-    subject = models.CharField(max_length=200)
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"{self.subject} to {self.user}"

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
 from courses.evidence import evidence_review, evidence_submit
-from courses.localization import canonical_specific
 from courses.models import EvidenceSubmission, QualificationPage
 from courses.views.errors import handles_rule_errors
+from lms.localization import canonical_specific
 
 
 @require_POST

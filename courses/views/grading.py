@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,90 +13,36 @@ from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
 from courses import analytics, grading
-from courses.localization import localized
 from courses.models import (
-    FieldProjectPage,
     Grade,
     GradeChange,
     Submission,
-    SubmissionMember,
-    SubmissionVersion,
 )
 from courses.views.errors import action_error, handles_rule_errors, messages_of
 from lms.errors import Conflict
+from lms.localization import localized
 
 QUEUE_PAGE_SIZE = 25
 
 
-def _require_grader(user):
-    if not (user.is_instructor or user.is_staff_member):
-        raise PermissionDenied(_("Only instructors and staff grade submissions."))
-
-
-def _queue_rows(submissions, viewer):
-    """Table rows for submissions, with names hidden where anonymous grading applies.
-
-    Projects are fetched once for the page (not per row), so the queries stay the same however
-    many submissions there are.
-    """
-    submissions = list(submissions)
-    projects = FieldProjectPage.objects.in_bulk({s.field_project_id for s in submissions})
-    shown = {project_id: localized(project) for project_id, project in projects.items()}
-    rows = []
-    for submission in submissions:
-        project = projects[submission.field_project_id]
-        members = []
-        for member in submission.members.all():
-            hidden = grading.names_hidden(submission, project, member.learner_id, viewer)
-            members.append(
-                _("Learner %(code)s") % {"code": submission.anonymous_code}
-                if hidden
-                else member.learner.display_name
-            )
-        rows.append(
-            {
-                "submission": submission,
-                "project": shown[project.id],
-                "members": members,
-                "late": any(
-                    v.late
-                    for v in submission.versions.all()
-                    if v.number == submission.version_count
-                ),
-                "resubmission": submission.version_count > 1,
-                "awaiting_moderation": any(
-                    g.status == Grade.Status.AWAITING_MODERATION for g in submission.grades.all()
-                ),
-            }
-        )
-    return rows
-
-
-def _with_related(queryset):
-    return queryset.select_related("field_project").prefetch_related(
-        Prefetch(
-            "members", queryset=SubmissionMember.objects.select_related("learner").order_by("id")
-        ),
-        Prefetch(
-            "versions",
-            queryset=SubmissionVersion.objects.only("id", "submission_id", "number", "late"),
-        ),
-        "grades",
-    )
-
-
 @login_required
 def queue(request):
-    _require_grader(request.user)
+    grading.require_grader(request.user)
     status = request.GET.get("status", "pending")
-    if status not in ("pending", "submitted", "returned", "graded", "all"):
+    if status not in grading.queue.STATUSES:
         status = "pending"
     submissions = grading.grading_queue(request.user, status=None if status == "all" else status)
-    page = Paginator(_with_related(submissions), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(grading.with_queue_data(submissions), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "courses/grading/queue.html",
-        {"page": page, "rows": _queue_rows(page.object_list, request.user), "status": status},
+        {
+            "page": page,
+            "rows": grading.queue_rows(page.object_list, request.user),
+            "status": status,
+        },
     )
 
 
@@ -167,18 +112,10 @@ def _grading_context(request, submission, form_state=None):
     }
 
 
-def _gradeable(request, submission_id):
-    _require_grader(request.user)
-    submission = get_object_or_404(Submission, pk=submission_id)
-    if not grading.can_grade(request.user, submission):
-        raise PermissionDenied(_("You do not grade this submission."))
-    return submission
-
-
 @login_required
 @handles_rule_errors
 def submission_detail(request, submission_id: int):
-    submission = _gradeable(request, submission_id)
+    submission = grading.submission_for_grader(request.user, submission_id)
     return render(request, "courses/grading/submission.html", _grading_context(request, submission))
 
 
@@ -207,7 +144,7 @@ def _revision(request):
 @login_required
 @handles_rule_errors
 def grade(request, submission_id: int):
-    submission = _gradeable(request, submission_id)
+    submission = grading.submission_for_grader(request.user, submission_id)
     state = {
         "levels": _form_levels(request),
         "criterion_feedback": _form_feedback(request),
@@ -249,7 +186,7 @@ def grade(request, submission_id: int):
 @login_required
 @handles_rule_errors
 def moderate(request, submission_id: int):
-    submission = _gradeable(request, submission_id)
+    submission = grading.submission_for_grader(request.user, submission_id)
     agree = request.POST.get("decision") == "agree"
     try:
         result = grading.grade_moderate(
@@ -276,7 +213,7 @@ def moderate(request, submission_id: int):
 @login_required
 @handles_rule_errors
 def return_for_revision(request, submission_id: int):
-    submission = _gradeable(request, submission_id)
+    submission = grading.submission_for_grader(request.user, submission_id)
     grading.submission_return(
         instructor=request.user, submission=submission, feedback=request.POST.get("feedback", "")
     )
@@ -286,7 +223,7 @@ def return_for_revision(request, submission_id: int):
 
 @login_required
 def analytics_index(request):
-    _require_grader(request.user)
+    grading.require_grader(request.user)
     return render(
         request,
         "courses/grading/analytics_index.html",
@@ -295,7 +232,7 @@ def analytics_index(request):
 
 
 def _analytics_page(request, page_id):
-    _require_grader(request.user)
+    grading.require_grader(request.user)
     page = get_object_or_404(Page, pk=page_id).specific
     if page.id not in {p.id for p in analytics.pages_for(request.user)}:
         raise PermissionDenied(_("You do not teach this course or qualification."))

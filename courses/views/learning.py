@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
-from courses import learning
-from courses.localization import canonical_specific
+from courses.enrolment import enrolment_create
+from courses.knowledge_checks import attempt_submit
+from courses.lessons import lesson_complete as complete_lesson
 from courses.models import (
     CoursePage,
     FieldProjectPage,
@@ -21,7 +22,9 @@ from courses.models import (
     QualificationPage,
     SubmissionFile,
 )
+from courses.submissions import can_view_submission, submission_make
 from courses.views.errors import handles_rule_errors, messages_of
+from lms.localization import canonical_specific, live_page
 
 
 def _back(request, page: Page, fallback_page: Page | None = None):
@@ -31,22 +34,15 @@ def _back(request, page: Page, fallback_page: Page | None = None):
     return redirect((fallback_page or page).url)
 
 
-def _localized_page(page_id: int) -> Page:
-    page = Page.objects.live().filter(id=page_id).specific().first()
-    if page is None:
-        raise Http404(_("That page does not exist."))
-    return page
-
-
 @require_POST
 @login_required
 @handles_rule_errors
 def enrol(request, page_id: int):
-    shown = _localized_page(page_id)
+    shown = live_page(page_id)
     if not isinstance(shown, CoursePage | QualificationPage):
         raise ValidationError(_("Only courses and qualifications take enrolments."))
     page = canonical_specific(type(shown), page_id)
-    _enrolment, created = learning.enrolment_create(learner=request.user, page=page)
+    _enrolment, created = enrolment_create(learner=request.user, page=page)
     if created:
         messages.success(request, _("You are enrolled in %(title)s.") % {"title": shown.title})
     else:
@@ -60,9 +56,9 @@ def enrol(request, page_id: int):
 @login_required
 @handles_rule_errors
 def lesson_complete(request, lesson_id: int):
-    shown = _localized_page(lesson_id)
+    shown = live_page(lesson_id)
     lesson = canonical_specific(LessonPage, lesson_id)
-    _completion, created = learning.lesson_complete(learner=request.user, lesson=lesson)
+    _completion, created = complete_lesson(learner=request.user, lesson=lesson)
     if created:
         messages.success(request, _("Lesson marked complete."))
     return _back(request, shown)
@@ -72,14 +68,14 @@ def lesson_complete(request, lesson_id: int):
 @login_required
 @handles_rule_errors
 def check_attempt(request, check_id: int):
-    shown = _localized_page(check_id)
+    shown = live_page(check_id)
     check = canonical_specific(KnowledgeCheckPage, check_id)
     answers = {}
     for key in request.POST:
         if key.startswith("q-"):
             values = request.POST.getlist(key)
             answers[key[2:]] = values if len(values) > 1 else values[0]
-    result = learning.attempt_submit(learner=request.user, check=check, answers=answers)
+    result = attempt_submit(learner=request.user, check=check, answers=answers)
     if result.attempt.passed:
         messages.success(
             request, _("You scored %(score)s%% and passed.") % {"score": result.attempt.score}
@@ -97,11 +93,11 @@ def check_attempt(request, check_id: int):
 @login_required
 @handles_rule_errors
 def project_submit(request, project_id: int):
-    shown = _localized_page(project_id)
+    shown = live_page(project_id)
     project = canonical_specific(FieldProjectPage, project_id)
     team = [name for name in request.POST.get("team", "").replace(",", " ").split() if name]
     try:
-        learning.submission_make(
+        submission_make(
             learner=request.user,
             project=project,
             report=request.POST.get("report", ""),
@@ -131,7 +127,7 @@ def submission_file(request, file_id: int):
     stored = get_object_or_404(
         SubmissionFile.objects.select_related("version__submission"), pk=file_id
     )
-    if not learning.can_view_submission(request.user, stored.version.submission):
+    if not can_view_submission(request.user, stored.version.submission):
         raise PermissionDenied
     response = FileResponse(
         stored.file.open("rb"),

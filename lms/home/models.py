@@ -1,10 +1,12 @@
-"""The home page: the root of each language's site tree."""
+"""The home page: the root of each language's site tree, leading to the catalog."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+
+from courses.models import CatalogPage
 
 
 class HomePage(Page):
@@ -28,8 +30,6 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from courses.models import CatalogPage
-
         context = super().get_context(request, *args, **kwargs)
         context["catalog"] = CatalogPage.objects.child_of(self).live().first()
         return context

@@ -38,6 +38,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
     "lms.accounts",
+    "lms.notifications",
     "lms.home",
     "courses",
     "certificates",
@@ -233,7 +234,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-# The beat schedule is filled in by each app's `celery_schedule` in lms/celery.py.
+# The beat schedule (periodic sweeps, reminders) is listed in lms/celery.py.
 
 # Wagtail's own background jobs (reference index, file clean-up) run on the Celery workers.
 TASKS = {"default": {"BACKEND": "lms.tasks_backend.CeleryBackend"}}

@@ -22,7 +22,7 @@ from certificates.models import Award, Certificate, StatusList
 from certificates.tasks import issue_certificate
 from certificates.verification import Status, verify_by_id, verify_upload
 from courses.models import Cohort
-from courses.models.learning import private_storage
+from lms.storage import private_storage
 from tests.certificates.conftest import HOLDER_NAME, requirements_met
 from tests.conftest import answers_for, make_user
 
@@ -317,8 +317,11 @@ def test_from_learning_to_a_verified_certificate(
 ):
     """The one test that walks the real pipeline: enrol, learn, pass, submit, grade, moderate;
     the progress task meets the requirements, the award is recorded and the certificate issued."""
+    from courses.enrolment import enrolment_create
     from courses.grading import grade_moderate, grade_save, rubric_of
-    from courses.learning import attempt_submit, enrolment_create, lesson_complete, submission_make
+    from courses.knowledge_checks import attempt_submit
+    from courses.lessons import lesson_complete
+    from courses.submissions import submission_make
 
     def step(action, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):

@@ -104,7 +104,7 @@ def _remove_stored_submission_files():
 @pytest.fixture
 def enrolled(curriculum, learner):
     """`learner` enrolled in the test qualification (and so in both of its courses)."""
-    from courses.learning import enrolment_create
+    from courses.enrolment import enrolment_create
 
     enrolment_create(learner=learner, page=curriculum.qualification)
     return learner
@@ -119,7 +119,7 @@ def holder(curriculum, enrolled):
     second-tier qualification that needs it plus evidence."""
     from django.utils import timezone
 
-    from courses.learning import enrolment_create
+    from courses.enrolment import enrolment_create
     from courses.models import Enrolment, Milestone
 
     Milestone.objects.create(

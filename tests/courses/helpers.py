@@ -10,7 +10,7 @@ from datetime import timedelta
 
 
 def enrol(user, page):
-    from courses.learning import enrolment_create
+    from courses.enrolment import enrolment_create
 
     return enrolment_create(learner=user, page=page)[0]
 
@@ -22,7 +22,8 @@ def complete_course(user, curriculum, slug):
 
 
 def complete_module(user, curriculum, slug, index):
-    from courses.learning import attempt_submit, lesson_complete
+    from courses.knowledge_checks import attempt_submit
+    from courses.lessons import lesson_complete
     from courses.models import LessonPage
     from tests.conftest import answers_for
 
@@ -34,7 +35,7 @@ def complete_module(user, curriculum, slug, index):
 
 
 def submit(user, project, report="Our cluster profile and action plan.", files=(), team=()):
-    from courses.learning import submission_make
+    from courses.submissions import submission_make
 
     return submission_make(learner=user, project=project, report=report, files=files, team=team)
 
@@ -47,6 +48,15 @@ def levels_for(project, *ranks):
     if len(ranks) == 1:
         ranks = ranks * len(criteria)
     return {c["id"]: c["levels"][rank - 1]["id"] for c, rank in zip(criteria, ranks, strict=True)}
+
+
+def request_as(user, path="/"):
+    """A GET request made by `user`, for functions that take the request (page contexts)."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(path)
+    request.user = user
+    return request
 
 
 def set_moderation(qualification, required: bool):

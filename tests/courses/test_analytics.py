@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 
 from courses.analytics import csv_safe, grade_rows, pages_for, report
+from courses.enrolment import enrolment_create
 from courses.grading import grade_save
-from courses.learning import attempt_submit, enrolment_create
+from courses.knowledge_checks import attempt_submit
 from courses.models import Cohort, ProgressSnapshot
 from courses.progress import learner_events_process
 from tests.conftest import answers_for, make_user

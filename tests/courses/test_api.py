@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from wagtail.models import Locale
 
-from courses.learning import answer_key
+from courses.knowledge_checks import answer_key
 from courses.models import Enrolment, Grade, LessonCompletion, Submission
 from tests.conftest import answers_for
 from tests.courses.helpers import levels_for, pdf_bytes, submit, upload

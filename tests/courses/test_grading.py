@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from courses.enrolment import enrolment_create
 from courses.grading import (
     grade_moderate,
     grade_save,
@@ -21,7 +22,6 @@ from courses.grading import (
     score,
     submission_return,
 )
-from courses.learning import enrolment_create
 from courses.models import (
     Cohort,
     Enrolment,

@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from wagtail.models import Locale
 
+from courses.enrolment import enrolment_create
 from courses.evidence import evidence_review, evidence_submit
 from courses.grading import can_return, grade_save, submission_return
-from courses.learning import attempt_submit, attempts_allowed, enrolment_create
+from courses.knowledge_checks import attempt_submit, attempts_allowed
 from courses.models import (
     AttemptAllowance,
     Cohort,
@@ -27,11 +28,11 @@ from courses.models import (
     RevisionRequest,
     Submission,
 )
-from courses.selectors import knowledge_check_context, qualification_context
+from courses.page_contexts import knowledge_check_context, qualification_context
 from lms.errors import Conflict
 from tests.conftest import answers_for
 from tests.courses.conftest import EVIDENCE_STATEMENT as STATEMENT
-from tests.courses.helpers import levels_for, set_moderation, submit
+from tests.courses.helpers import levels_for, request_as, set_moderation, submit
 
 
 def zh(page):
@@ -74,7 +75,7 @@ def test_a_passed_check_takes_no_further_attempt(curriculum, enrolled):
             attempt_submit(learner=enrolled, check=check, answers=answers)
     assert KnowledgeCheckAttempt.objects.filter(learner=enrolled, check_page=check).count() == 1
 
-    context = knowledge_check_context(check=check, user=enrolled)
+    context = knowledge_check_context(check, request_as(enrolled))
     assert context["passed"] is True
     assert context["attempts_left"] == 2  # attempts remain, yet none may be taken
     assert context["can_attempt"] is False
@@ -101,7 +102,7 @@ def test_a_passed_check_page_offers_no_form_and_refuses_a_post(client, curriculu
 def test_a_failed_attempt_still_leaves_the_form(curriculum, enrolled):
     check = curriculum.checks()[0]
     attempt_submit(learner=enrolled, check=check, answers=answers_for(check, correct=False))
-    context = knowledge_check_context(check=check, user=enrolled)
+    context = knowledge_check_context(check, request_as(enrolled))
     assert context["passed"] is False and context["attempts_left"] == 2
     assert context["can_attempt"] is True
 
@@ -117,13 +118,13 @@ def test_an_allowance_gives_one_more_attempt_to_its_learner_at_its_check(
     use_every_attempt(enrolled, check)
     with pytest.raises(Conflict, match="used all 3 attempts"):
         attempt_submit(learner=enrolled, check=check, answers=answers_for(check))
-    assert knowledge_check_context(check=check, user=enrolled)["can_attempt"] is False
+    assert knowledge_check_context(check, request_as(enrolled))["can_attempt"] is False
 
     AttemptAllowance.objects.create(
         learner=enrolled, check_page=check, extra=1, reason="Ill on the day.", granted_by=staff
     )
     assert attempts_allowed(enrolled, check) == 4
-    context = knowledge_check_context(check=check, user=enrolled)
+    context = knowledge_check_context(check, request_as(enrolled))
     assert context["attempts_left"] == 1 and context["can_attempt"] is True
 
     result = attempt_submit(learner=enrolled, check=check, answers=answers_for(check, False))
@@ -132,7 +133,7 @@ def test_an_allowance_gives_one_more_attempt_to_its_learner_at_its_check(
     with pytest.raises(Conflict, match="used all 4 attempts"):
         attempt_submit(learner=enrolled, check=check, answers=answers_for(check))
     assert KnowledgeCheckAttempt.objects.filter(learner=enrolled, check_page=check).count() == 4
-    context = knowledge_check_context(check=check, user=enrolled)
+    context = knowledge_check_context(check, request_as(enrolled))
     assert context["attempts_left"] == 0 and context["can_attempt"] is False
 
 
@@ -160,7 +161,7 @@ def test_another_learners_allowance_does_not_help(curriculum, enrolled, other_le
     with pytest.raises(Conflict, match="used all 3 attempts"):
         attempt_submit(learner=other_learner, check=check, answers=answers_for(check))
     assert KnowledgeCheckAttempt.objects.filter(learner=other_learner).count() == 3
-    assert knowledge_check_context(check=check, user=other_learner)["can_attempt"] is False
+    assert knowledge_check_context(check, request_as(other_learner))["can_attempt"] is False
 
 
 def test_an_allowance_at_another_check_does_not_help(curriculum, enrolled, staff):
@@ -182,7 +183,7 @@ def test_the_chinese_check_page_counts_the_extra_attempt(client, curriculum, enr
         learner=enrolled, check_page=check, extra=1, reason="Ill on the day.", granted_by=staff
     )
     chinese = zh(check)
-    context = knowledge_check_context(check=chinese, user=enrolled)
+    context = knowledge_check_context(chinese, request_as(enrolled))
     assert context["attempts_left"] == 1
     assert context["can_attempt"] is True
     client.force_login(enrolled)
@@ -514,7 +515,7 @@ def test_approved_evidence_is_final(client, curriculum, holder, staff):
     assert "approved already" in response.content.decode()
     assert EvidenceSubmission.objects.filter(learner=holder).count() == 1
 
-    context = qualification_context(qualification=trainer, user=holder)
+    context = qualification_context(trainer, request_as(holder))
     assert context["evidence"].id == evidence.id and context["can_submit_evidence"] is False
     body = body_of(client, trainer.url)
     assert 'name="statement"' not in body and "Approved" in body
@@ -525,7 +526,7 @@ def test_rejected_evidence_may_be_submitted_again(client, curriculum, holder, st
     rejected = evidence_submit(learner=holder, qualification=trainer, statement=STATEMENT)
     evidence_review(reviewer=staff, evidence=rejected, approve=False, note="No programme.")
 
-    context = qualification_context(qualification=trainer, user=holder)
+    context = qualification_context(trainer, request_as(holder))
     assert context["evidence"].id == rejected.id and context["can_submit_evidence"] is True
     client.force_login(holder)
     body = body_of(client, trainer.url)
@@ -540,9 +541,7 @@ def test_rejected_evidence_may_be_submitted_again(client, curriculum, holder, st
     ) == [EvidenceSubmission.Status.REJECTED, EvidenceSubmission.Status.PENDING]
     with pytest.raises(Conflict, match="still waiting for review"):
         evidence_submit(learner=holder, qualification=trainer, statement=STATEMENT)
-    assert qualification_context(qualification=trainer, user=holder)["can_submit_evidence"] is (
-        False
-    )
+    assert qualification_context(trainer, request_as(holder))["can_submit_evidence"] is (False)
 
 
 # --- a qualification page names the qualifications still missing --------------------------
@@ -555,10 +554,10 @@ def _enrol_form(page) -> str:
 def test_a_missing_prerequisite_replaces_the_enrol_button(client, curriculum, learner):
     trainer = curriculum.trainer
     first = curriculum.qualification
-    context = qualification_context(qualification=trainer, user=learner)
-    assert [q.id for q in context["prerequisite_qualifications"]] == [first.id]
+    context = qualification_context(trainer, request_as(learner))
+    assert [q["page"].id for q in context["prerequisite_qualifications"]] == [first.id]
     assert [q.id for q in context["missing_prerequisites"]] == [first.id]
-    assert context["prerequisite_qualifications"][0].is_held is False
+    assert context["prerequisite_qualifications"][0]["held"] is False
 
     client.force_login(learner)
     body = body_of(client, trainer.url)
@@ -570,9 +569,9 @@ def test_a_missing_prerequisite_replaces_the_enrol_button(client, curriculum, le
 def test_a_held_prerequisite_brings_the_enrol_button_back(client, curriculum, learner):
     trainer = curriculum.trainer
     hold(learner, curriculum.qualification)
-    context = qualification_context(qualification=trainer, user=learner)
+    context = qualification_context(trainer, request_as(learner))
     assert context["missing_prerequisites"] == []
-    assert context["prerequisite_qualifications"][0].is_held is True
+    assert context["prerequisite_qualifications"][0]["held"] is True
 
     client.force_login(learner)
     body = body_of(client, trainer.url)
@@ -587,13 +586,13 @@ def test_a_held_prerequisite_brings_the_enrol_button_back(client, curriculum, le
 
 def test_enrolment_alone_does_not_hold_a_prerequisite(client, curriculum, learner):
     enrolment_create(learner=learner, page=curriculum.qualification)
-    context = qualification_context(qualification=curriculum.trainer, user=learner)
+    context = qualification_context(curriculum.trainer, request_as(learner))
     assert [q.id for q in context["missing_prerequisites"]] == [curriculum.qualification.id]
 
 
 def test_a_qualification_without_prerequisites_shows_the_enrol_button(client, curriculum, learner):
     first = curriculum.qualification
-    assert qualification_context(qualification=first, user=learner)["missing_prerequisites"] == []
+    assert qualification_context(first, request_as(learner))["missing_prerequisites"] == []
     client.force_login(learner)
     body = body_of(client, first.url)
     assert _enrol_form(first) in body and "You can enrol once you hold:" not in body
@@ -604,8 +603,8 @@ def test_the_chinese_qualification_page_knows_a_held_prerequisite(client, curric
     second tier must see that the learner holds the first one."""
     hold(learner, curriculum.qualification)
     chinese = zh(curriculum.trainer)
-    context = qualification_context(qualification=chinese, user=learner)
-    assert [q.id for q in context["prerequisite_qualifications"]] == [
+    context = qualification_context(chinese, request_as(learner))
+    assert [q["page"].id for q in context["prerequisite_qualifications"]] == [
         zh(curriculum.qualification).id
     ]
     assert context["missing_prerequisites"] == []
@@ -617,7 +616,7 @@ def test_the_chinese_qualification_page_knows_a_held_prerequisite(client, curric
 
 def test_the_chinese_qualification_page_names_a_missing_prerequisite(client, curriculum, learner):
     chinese = zh(curriculum.trainer)
-    context = qualification_context(qualification=chinese, user=learner)
+    context = qualification_context(chinese, request_as(learner))
     assert [q.id for q in context["missing_prerequisites"]] == [zh(curriculum.qualification).id]
     client.force_login(learner)
     assert _enrol_form(chinese) not in body_of(client, chinese.url)

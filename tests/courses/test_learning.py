@@ -13,13 +13,10 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 from wagtail.models import Locale
 
+from courses.enrolment import enrolment_create
 from courses.grading import grade_save, submission_return
-from courses.learning import (
-    answer_key,
-    attempt_submit,
-    enrolment_create,
-    lesson_complete,
-)
+from courses.knowledge_checks import answer_key, attempt_submit
+from courses.lessons import lesson_complete
 from courses.models import (
     Cohort,
     Enrolment,
@@ -277,13 +274,13 @@ def test_a_completion_racing_another_request_counts_once(enrolled):
 
 def _ids(check):
     """(single-choice question, its right and wrong choices), (multiple-choice ...)."""
-    from courses.learning import _questions
+    from courses.knowledge_checks import questions_of
 
-    single, multiple = _questions(check)
-    right = lambda q: [c["id"] for c in q["choices"] if c["correct"]]  # noqa: E731
-    wrong = lambda q: [c["id"] for c in q["choices"] if not c["correct"]]  # noqa: E731
-    return (single["id"], right(single), wrong(single)), (
-        multiple["id"],
+    single, multiple = questions_of(check)
+    right = lambda q: [c.id for c in q.choices if c.correct]  # noqa: E731
+    wrong = lambda q: [c.id for c in q.choices if not c.correct]  # noqa: E731
+    return (single.id, right(single), wrong(single)), (
+        multiple.id,
         right(multiple),
         wrong(multiple),
     )

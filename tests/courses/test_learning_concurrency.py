@@ -67,7 +67,7 @@ def post_all(path: str, token: str, body: dict | None = None) -> list[int]:
 
 @pytest.fixture
 def learner_in_course():
-    from courses.learning import enrolment_create
+    from courses.enrolment import enrolment_create
 
     load_test_curriculum()
     curriculum = Curriculum()

@@ -16,7 +16,7 @@ from wagtail.test.utils import WagtailPageTestCase
 
 from courses.curriculum.loader import curriculum_load
 from courses.curriculum.schema import ContentError, check_curriculum, read_curriculum
-from courses.learning import _questions
+from courses.knowledge_checks import questions_of
 from courses.models import (
     CatalogPage,
     CoursePage,
@@ -202,15 +202,15 @@ def test_question_and_choice_ids_are_the_same_in_both_languages(curriculum):
     assert len(checks) == 4
     for check in checks:
         translation = check.get_translation(zh).specific
-        english = _questions(check)
-        chinese = _questions(translation)
-        assert [q["id"] for q in english] == [q["id"] for q in chinese]
+        english = questions_of(check)
+        chinese = questions_of(translation)
+        assert [q.id for q in english] == [q.id for q in chinese]
         for q_en, q_zh in zip(english, chinese, strict=True):
-            assert [(c["id"], c["correct"]) for c in q_en["choices"]] == [
-                (c["id"], c["correct"]) for c in q_zh["choices"]
+            assert [(c.id, c.correct) for c in q_en.choices] == [
+                (c.id, c.correct) for c in q_zh.choices
             ]
-            assert q_en["text"] != q_zh["text"]
-    all_ids = [q["id"] for check in checks for q in _questions(check)]
+            assert q_en.text != q_zh.text
+    all_ids = [q.id for check in checks for q in questions_of(check)]
     assert len(all_ids) == len(set(all_ids)), "question ids are unique across checks"
 
 
@@ -227,11 +227,11 @@ def test_every_question_has_a_correct_choice_and_an_explanation(curriculum):
     checks = KnowledgeCheckPage.objects.all()
     assert checks.count() == 8  # four checks in two languages
     for check in checks:
-        for question in _questions(check):
-            assert any(c["correct"] for c in question["choices"]), question["id"]
-            assert question["explanation"].strip()
-            if not question["multiple"]:
-                assert sum(c["correct"] for c in question["choices"]) == 1
+        for question in questions_of(check):
+            assert any(c.correct for c in question.choices), question.id
+            assert question.explanation.strip()
+            if not question.multiple:
+                assert sum(c.correct for c in question.choices) == 1
 
 
 # --- the page tree --------------------------------------------------------------------------

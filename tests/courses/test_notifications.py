@@ -12,15 +12,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from courses.learning import enrolment_create
-from courses.models import Cohort, Enrolment, Notification, ProgressSnapshot
-from courses.notifications import (
-    deadline_reminders_send,
-    inactivity_nudges_send,
-    notification_send,
-    notify,
-)
+from courses.enrolment import enrolment_create
+from courses.models import Cohort, Enrolment, ProgressSnapshot
 from courses.progress import learner_events_process
+from courses.reminders import deadline_reminders_send, inactivity_nudges_send
+from lms.notifications.models import Notification
+from lms.notifications.services import notification_send, notify
 from tests.conftest import make_user
 from tests.courses.helpers import submit
 

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Locale
 
-from courses.learning import answer_key, attempt_submit
+from courses.knowledge_checks import answer_key, attempt_submit
 from courses.models import CatalogPage, CoursePage, KnowledgeCheckPage, LessonPage, ModulePage
 from tests.conftest import answers_for
 
@@ -286,7 +286,8 @@ def queries_to_render(client, url) -> list[str]:
 
 
 def test_a_course_page_needs_the_same_queries_for_3_and_30_modules(client, curriculum, learner):
-    from courses.learning import enrolment_create, lesson_complete
+    from courses.enrolment import enrolment_create
+    from courses.lessons import lesson_complete
 
     catalog = CatalogPage.objects.get(locale__language_code="en")
     small = build_course(catalog, "small-course", 3)

@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from courses.models import Notification
+from lms.notifications.models import Notification
 from tests.conftest import make_user
 from tests.integration.conftest import wait_for
 
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.integration
 
 
 def _enqueue_email(user, key):
-    from courses.notifications import notify
+    from lms.notifications.services import notify
 
     notify(user, key=key, template="enrolled", context={"title": "Course", "url": "http://x/"})
 

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
 
 def _enrolled_learners(count: int, prefix: str):
-    from courses.learning import enrolment_create
+    from courses.enrolment import enrolment_create
     from courses.models import QualificationPage
 
     qualification = QualificationPage.objects.get(
@@ -41,7 +41,8 @@ def _enrolled_learners(count: int, prefix: str):
 
 def _complete_course_one(learner):
     """Every lesson and check of course one, module by module (its modules open in order)."""
-    from courses.learning import attempt_submit, lesson_complete
+    from courses.knowledge_checks import attempt_submit
+    from courses.lessons import lesson_complete
     from courses.models import CoursePage, KnowledgeCheckPage, ModulePage
 
     course = CoursePage.objects.get(slug="course-one", locale__language_code="en")
@@ -133,7 +134,7 @@ def test_killed_worker_issues_every_certificate_exactly_once(start_worker):
     # A worker killed after writing a PDF and before committing its row leaves the file behind;
     # the daily sweep deletes every file no certificate names (here without waiting an hour).
     from certificates.issuance import orphan_pdfs_sweep
-    from courses.models.learning import private_storage
+    from lms.storage import private_storage
 
     orphan_pdfs_sweep(older_than_seconds=0)
     _folders, files = private_storage().listdir("certificates")

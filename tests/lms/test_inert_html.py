@@ -12,7 +12,8 @@ ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
 
 @pytest.fixture
 def hostile(curriculum, django_capture_on_commit_callbacks):
-    from courses.learning import enrolment_create, submission_make
+    from courses.enrolment import enrolment_create
+    from courses.submissions import submission_make
 
     learner = make_user("learner", "mallory", full_name=f"Mallory {SCRIPT}")
     with django_capture_on_commit_callbacks(execute=True):

@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from certificates.issuance import awards_for_bulk, certificate_issue
 from certificates.models import Certificate
-from courses.localization import default_locale
 from courses.models import Cohort, QualificationPage
+from lms.localization import default_locale
 
 
 class Command(BaseCommand):

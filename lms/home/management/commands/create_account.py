@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from courses.teaching import teaching_assign
 from lms.accounts.models import User
 from lms.accounts.services import account_create
 
@@ -27,8 +28,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, role, username, password, full_name, email, teaches, **options):
-        from courses.teaching import teaching_assign
-
         if role not in User.Role.values:
             raise CommandError(
                 f"Unknown role {role!r}; choose one of: {', '.join(User.Role.values)}."

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from courses.teaching import teaching_assign
 from lms.accounts.services import account_create
 
 DEMO_ACCOUNTS = [
@@ -30,8 +31,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, allow_without_debug=False, **options):
-        from courses.teaching import teaching_assign
-
         if not settings.DEBUG and not allow_without_debug:
             raise CommandError("Demo accounts have published passwords: DEBUG must be on.")
         rows = []

@@ -1,0 +1,128 @@
+"""Grading in the API: the queue, the answer key, grades, moderation and returns."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.shortcuts import get_object_or_404
+from ninja import Router
+
+from courses import grading
+from courses.api.schemas import (
+    GradeIn,
+    GradeOut,
+    ModerationIn,
+    PageId,
+    QueueItemOut,
+    ReturnIn,
+    RowId,
+)
+from courses.knowledge_checks import answer_key as check_answer_key
+from courses.models import Grade, KnowledgeCheckPage
+from lms.auth import AUTH
+
+router = Router(tags=["courses"])
+
+GRADE_MESSAGES = {
+    Grade.Status.DRAFT: "Draft saved; the learner cannot see it.",
+    Grade.Status.AWAITING_MODERATION: "The grade awaits moderation by a second marker before it is released.",
+    Grade.Status.RELEASED: "The grade is released to the learner.",
+}
+QUEUE_LIMIT = 500
+
+
+def _grade_out(grade: Grade) -> dict:
+    return {
+        "id": grade.id,
+        "submission": grade.submission_id,
+        "learner": grade.learner_id,
+        "status": grade.status,
+        "revision": grade.revision,
+        "percent": str(grade.percent),
+        "passed": grade.passed,
+        "distinction": grade.distinction,
+        "levels": grade.levels,
+        "feedback": grade.feedback,
+        "awaits_moderation": grade.status == Grade.Status.AWAITING_MODERATION,
+        "message": GRADE_MESSAGES[grade.status],
+    }
+
+
+def _queue_item(row: grading.queue.QueueRow) -> dict:
+    names = [m.username for m in row.members]
+    return {
+        "id": row.submission.id,
+        "field_project": row.submission.field_project_id,
+        "learner": names[0] if len(names) == 1 else ", ".join(n or "(anonymous)" for n in names),
+        "learners": names,
+        # Ids to name a team member in a grade (`learner`); no name is revealed by them.
+        "learner_ids": [m.id for m in row.members],
+        "submitted_at": row.submission.latest_submitted_at,
+        "late": row.late,
+        "version": row.submission.version_count,
+        "status": row.submission.status,
+        "awaiting_moderation": row.awaiting_moderation,
+    }
+
+
+@router.get("/knowledge-checks/{check_id}/answer-key", response=dict[str, list[str]], auth=AUTH)
+def answer_key(request, check_id: PageId):
+    grading.require_grader(request.auth)
+    return check_answer_key(get_object_or_404(KnowledgeCheckPage.objects.live(), pk=check_id))
+
+
+@router.get("/grading/submissions", response=list[QueueItemOut], auth=AUTH)
+def grading_submissions(request, status: Literal[grading.queue.STATUSES] = "pending"):
+    user = request.auth
+    grading.require_grader(user)
+    submissions = grading.with_queue_data(
+        grading.grading_queue(user, status=None if status == "all" else status)
+    )[:QUEUE_LIMIT]
+    return [_queue_item(row) for row in grading.queue_rows(submissions, user)]
+
+
+@router.post("/grading/submissions/{submission_id}/grade", response=GradeOut, auth=AUTH)
+def grade_submission(request, submission_id: RowId, payload: GradeIn):
+    submission = grading.submission_for_grader(request.auth, submission_id)
+    grade = grading.grade_save(
+        grader=request.auth,
+        submission=submission,
+        levels=payload.levels,
+        feedback=payload.feedback,
+        criterion_feedback=payload.criterion_feedback,
+        release=payload.release,
+        learner_id=payload.learner,
+        expected_revision=payload.revision,
+        reason=payload.reason,
+    )
+    return _grade_out(grade)
+
+
+@router.post("/grading/submissions/{submission_id}/moderation", response=GradeOut, auth=AUTH)
+def moderate_submission(request, submission_id: RowId, payload: ModerationIn):
+    submission = grading.submission_for_grader(request.auth, submission_id)
+    grade = grading.grade_moderate(
+        moderator=request.auth,
+        submission=submission,
+        agree=payload.agree,
+        levels=payload.levels,
+        feedback=payload.feedback,
+        criterion_feedback=payload.criterion_feedback,
+        learner_id=payload.learner,
+        expected_revision=payload.revision,
+        reason=payload.reason,
+    )
+    return _grade_out(grade)
+
+
+@router.post("/grading/submissions/{submission_id}/return", response={200: dict}, auth=AUTH)
+def return_submission(request, submission_id: RowId, payload: ReturnIn):
+    submission = grading.submission_for_grader(request.auth, submission_id)
+    revision_request = grading.submission_return(
+        instructor=request.auth, submission=submission, feedback=payload.feedback
+    )
+    return {
+        "submission": submission.id,
+        "status": "returned",
+        "version": revision_request.version.number,
+    }

@@ -1,0 +1,385 @@
+"""What each curriculum page shows a visitor or learner, in a fixed number of queries.
+
+Each page type names its function here (`context_function`); it takes the page and the request
+and returns the template's extra context. Pages are shown in the visitor's language; learning
+records point at default-language pages, so each function maps the pages it shows to their
+default-language ids (lms.localization). Pages are never given extra attributes: what a template
+shows beside a page travels with it in a small dict (`{"page": lesson, "done": True}`).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from wagtail.models import Page
+
+from courses.access import course_access
+from courses.enrolment import qualifications_held
+from courses.grading.rubric import rubric_of
+from courses.knowledge_checks import attempt_feedback, attempts_allowed, public_questions
+from courses.models import (
+    CoursePage,
+    EvidenceSubmission,
+    FieldProjectPage,
+    Grade,
+    KnowledgeCheckAttempt,
+    LessonPage,
+    QualificationPage,
+    Region,
+    Topic,
+)
+from courses.outline import get_outline
+from courses.progress import learner_progress
+from courses.submissions import submission_deadline, submission_of
+from lms.localization import canonical_id, canonical_ids, localized_many
+
+# --- catalog ------------------------------------------------------------------------------
+
+
+def _lesson_hits(catalog, query: str) -> list[dict]:
+    """Lessons matching a search, each with its course's and module's titles (two queries)."""
+    lessons = list(LessonPage.objects.live().descendant_of(catalog).search(query)[:20])
+    step = Page.steplen
+    paths = {p.path[:-step] for p in lessons} | {p.path[: -2 * step] for p in lessons}
+    titles = dict(Page.objects.filter(path__in=paths).values_list("path", "title"))
+    return [
+        {
+            "page": lesson,
+            "module_title": titles.get(lesson.path[:-step], ""),
+            "course_title": titles.get(lesson.path[: -2 * step], ""),
+        }
+        for lesson in lessons
+    ]
+
+
+def catalog_context(catalog, request) -> dict:
+    query = request.GET.get("q", "").strip()[:200]
+    region = request.GET.get("region", "")
+    topic = request.GET.get("topic", "")
+    children = Page.objects.child_of(catalog).live()
+    qualifications = list(QualificationPage.objects.child_of(catalog).live().order_by("path"))
+    courses = (
+        CoursePage.objects.child_of(catalog)
+        .live()
+        .order_by("path")
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("name")))
+    )
+    if region in Region.values:
+        courses = courses.filter(region=region)
+    else:
+        region = ""
+    topics = list(Topic.objects.filter(locale=catalog.locale))
+    if topic and any(t.slug == topic for t in topics):
+        courses = courses.filter(topics__slug=topic, topics__locale=catalog.locale)
+    else:
+        topic = ""
+    lessons = []
+    if query:
+        course_hits = {p.id for p in CoursePage.objects.child_of(catalog).live().search(query)}
+        courses = courses.filter(id__in=course_hits) if course_hits else courses.none()
+        qualification_hits = {
+            p.id for p in QualificationPage.objects.child_of(catalog).live().search(query)
+        }
+        qualifications = [q for q in qualifications if q.id in qualification_hits]
+        lessons = _lesson_hits(catalog, query)
+    return {
+        "qualifications": qualifications,
+        "courses": list(courses),
+        "lesson_hits": lessons,
+        "query": query,
+        "regions": Region.choices,
+        "topics": topics,
+        "selected_region": region,
+        "selected_topic": topic,
+        "has_children": children.exists(),
+    }
+
+
+# --- course, module, lesson ---------------------------------------------------------------
+
+
+def course_tree(course) -> list[dict]:
+    """Modules in order, each with its lessons and check: one query for the whole course."""
+    descendants = list(
+        Page.objects.descendant_of(course)
+        .live()
+        .filter(depth__lte=course.depth + 2)
+        .order_by("path")
+        .select_related("content_type")
+        .only(
+            "id",
+            "title",
+            "slug",
+            "path",
+            "depth",
+            "url_path",
+            "content_type",
+            "locale_id",
+            "translation_key",
+        )
+    )
+    modules = []
+    by_path: dict[str, dict] = {}
+    for page in descendants:
+        model = page.content_type.model
+        if page.depth == course.depth + 1 and model == "modulepage":
+            entry = {"page": page, "lessons": [], "check": None}
+            modules.append(entry)
+            by_path[page.path] = entry
+        elif page.depth == course.depth + 2:
+            parent = by_path.get(page.path[: -Page.steplen])
+            if parent is None:
+                continue
+            if model == "lessonpage":
+                parent["lessons"].append(page)
+            elif model == "knowledgecheckpage":
+                parent["check"] = page
+    return modules
+
+
+def _course_outline(course, user) -> dict:
+    """The course's modules with the learner's progress in each, and what they may open."""
+    outline = get_outline()
+    tree = course_tree(course)
+    pages = [
+        course,
+        *(m["page"] for m in tree),
+        *(le for m in tree for le in m["lessons"]),
+        *(m["check"] for m in tree if m["check"]),
+    ]
+    ids = canonical_ids(pages)
+    course_id = ids[course.id]
+    progress = learner_progress(user)
+    access = course_access(progress, course_id, outline)
+    course_outline = outline.courses.get(course_id)
+    summary = progress.course_summary(course_outline) if course_outline else None
+    module_status = {m["id"]: m for m in (summary["modules"] if summary else [])}
+    done_lessons = progress.lessons_done()
+    modules = []
+    for entry in tree:
+        module_id = ids[entry["page"].id]
+        status = module_status.get(module_id, {})
+        total = status.get("total", len(entry["lessons"]) + (1 if entry["check"] else 0))
+        done = status.get("done", 0)
+        modules.append(
+            {
+                "page": entry["page"],
+                "id": module_id,
+                "lessons": [
+                    {"page": lesson, "done": ids[lesson.id] in done_lessons}
+                    for lesson in entry["lessons"]
+                ],
+                "check": entry["check"],
+                "done": done,
+                "total": total,
+                "complete": bool(status.get("complete_at")),
+                "locked": module_id in access.locked_modules,
+                "percent": round(100 * done / total) if total else 0,
+            }
+        )
+    next_page = None
+    if access.enrolled and summary and summary["next"]:
+        next_page = next(
+            (
+                page
+                for m in tree
+                for page in [*m["lessons"], m["check"]]
+                if page is not None and ids[page.id] == summary["next"]["id"]
+            ),
+            None,
+        )
+    return {
+        "modules": modules,
+        "canonical_id": course_id,
+        "enrolled": access.enrolled,
+        "access": access,
+        "summary": summary,
+        "next_page": next_page,
+    }
+
+
+def course_context(course, request) -> dict:
+    context = _course_outline(course, request.user)
+    required = list(
+        CoursePage.objects.filter(id__in=[p.required_id for p in course.prerequisites.all()]).only(
+            "id", "title", "url_path", "locale_id", "translation_key"
+        )
+    )
+    shown = localized_many(required, course.locale)
+    shown_ids = canonical_ids(shown)
+    missing = set(context["access"].missing_prerequisites)
+    qualifications = QualificationPage.objects.live().filter(
+        required_courses__course_id=context["canonical_id"]
+    )
+    return {
+        **context,
+        "prerequisite_courses": [
+            {"page": page, "missing": shown_ids[page.id] in missing} for page in shown
+        ],
+        "qualifications": localized_many(qualifications.distinct(), course.locale),
+    }
+
+
+def _entry_of(context: dict, module) -> dict | None:
+    return next((m for m in context["modules"] if m["page"].id == module.id), None)
+
+
+def module_context(module, request) -> dict:
+    course = module.get_parent().specific
+    context = _course_outline(course, request.user)
+    return {**context, "course": course, "module_entry": _entry_of(context, module)}
+
+
+def lesson_context(lesson, request) -> dict:
+    module = lesson.get_parent().specific
+    course = module.get_parent().specific
+    context = _course_outline(course, request.user)
+    sequence = [
+        page
+        for m in context["modules"]
+        for page in [*(le["page"] for le in m["lessons"]), m["check"]]
+        if page
+    ]
+    position = next((i for i, p in enumerate(sequence) if p.id == lesson.id), None)
+    entry = _entry_of(context, module)
+    return {
+        **context,
+        "course": course,
+        "module": module,
+        "module_entry": entry,
+        "lesson_id": canonical_id(lesson),
+        "is_done": any(
+            item["page"].id == lesson.id and item["done"]
+            for item in (entry["lessons"] if entry else [])
+        ),
+        "locked": bool(entry and entry["locked"]),
+        "previous_page": sequence[position - 1] if position else None,
+        "next_in_course": sequence[position + 1]
+        if position is not None and position + 1 < len(sequence)
+        else None,
+    }
+
+
+# --- knowledge checks ---------------------------------------------------------------------
+
+
+def knowledge_check_context(check, request) -> dict:
+    user = request.user
+    module = check.get_parent().specific
+    course = module.get_parent().specific
+    context = _course_outline(course, user)
+    check_id = canonical_id(check)
+    attempts = []
+    if user.is_authenticated:
+        attempts = list(
+            KnowledgeCheckAttempt.objects.filter(learner=user, check_page_id=check_id).order_by(
+                "number"
+            )
+        )
+    questions = public_questions(check)
+    allowed = attempts_allowed(user, check) if user.is_authenticated else check.max_attempts
+    left = None if not allowed else max(allowed - len(attempts), 0)
+    passed = any(a.passed for a in attempts)
+    last = attempts[-1] if attempts else None
+    reveal = bool(last and (passed or left == 0))
+    # Explanations come from the page being viewed (its language); question ids are shared.
+    feedback = (
+        {item["question"]: item for item in attempt_feedback(check, last, reveal)} if last else {}
+    )
+    for question in questions:
+        item = feedback.get(question["id"])
+        question["feedback"] = item
+        chosen = set(item["chosen"]) if item else set()
+        correct = set(item.get("correct_choices", [])) if item else set()
+        for choice in question["choices"]:
+            choice["was_chosen"] = choice["id"] in chosen
+            choice["is_correct"] = choice["id"] in correct
+    entry = _entry_of(context, module)
+    return {
+        **context,
+        "course": course,
+        "module": module,
+        "check_id": check_id,
+        "questions": questions,
+        "attempts": attempts,
+        "last_attempt": last,
+        "attempts_left": left,
+        "passed": passed,
+        "reveal": reveal,
+        "can_attempt": not passed
+        and bool(entry)
+        and context["access"].module_open(entry["id"])
+        and (left is None or left > 0),
+        "locked": bool(entry and entry["locked"]),
+    }
+
+
+# --- qualification and field project ------------------------------------------------------
+
+
+def qualification_context(qualification, request) -> dict:
+    user = request.user
+    progress = learner_progress(user)
+    courses = [link.course for link in qualification.required_courses.select_related("course")]
+    courses = localized_many(courses, qualification.locale)
+    course_ids = canonical_ids(courses)
+    required = [p.required for p in qualification.prerequisites.select_related("required")]
+    prerequisites = localized_many(required, qualification.locale)
+    prerequisite_ids = canonical_ids(prerequisites)
+    qualification_id = canonical_id(qualification)
+    held: set[int] = set()
+    evidence = None
+    if user.is_authenticated:
+        held = qualifications_held(user, prerequisite_ids.values())
+        evidence = (
+            EvidenceSubmission.objects.filter(learner=user, qualification_id=qualification_id)
+            .order_by("-submitted_at")
+            .first()
+        )
+    prerequisite_rows = [
+        {"page": page, "held": prerequisite_ids[page.id] in held} for page in prerequisites
+    ]
+    return {
+        "courses": [
+            {"page": course, "complete": progress.course_complete(course_ids[course.id])}
+            for course in courses
+        ],
+        "prerequisite_qualifications": prerequisite_rows,
+        "missing_prerequisites": [row["page"] for row in prerequisite_rows if not row["held"]],
+        "project": FieldProjectPage.objects.child_of(qualification).live().first(),
+        "enrolled": progress.enrolled_in(qualification_id),
+        "canonical_id": qualification_id,
+        "evidence": evidence,
+        "can_submit_evidence": evidence is None
+        or evidence.status == EvidenceSubmission.Status.REJECTED,
+    }
+
+
+def field_project_context(project, request) -> dict:
+    user = request.user
+    project_id = canonical_id(project)
+    canonical = project if project_id == project.id else FieldProjectPage.objects.get(id=project_id)
+    outline = get_outline()
+    enrolled = learner_progress(user).enrolled_in(outline.project_qualification.get(project_id, -1))
+    submission = versions = grade = None
+    if user.is_authenticated:
+        submission = submission_of(user, canonical)
+        if submission is not None:
+            versions = list(
+                submission.versions.prefetch_related("files", "revision_requests").order_by(
+                    "-number"
+                )
+            )
+            grade = Grade.objects.filter(
+                submission=submission, learner=user, status=Grade.Status.RELEASED
+            ).first()
+    return {
+        "qualification": project.get_parent().specific,
+        "rubric": rubric_of(project),
+        "enrolled": enrolled,
+        "submission": submission,
+        "versions": versions,
+        "grade": grade,
+        "deadline": submission_deadline(user, canonical) if user.is_authenticated else None,
+        "can_submit": enrolled and (submission is None or submission.status != "graded"),
+        "team_members": list(submission.members.select_related("learner")) if submission else [],
+    }
