@@ -11,15 +11,15 @@ import atexit
 import contextlib
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.support.stack import CeleryWorker, is_postgres, throwaway_database  # noqa: E402
 
 
 def prepare(name: str, *, settings: str = "lms.settings.dev") -> dict:
@@ -27,13 +27,10 @@ def prepare(name: str, *, settings: str = "lms.settings.dev") -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"cma-bench-{name}-"))
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(url)
-        db_name = f"{parts.path.lstrip('/') or 'postgres'}_bench_{name}_{os.getpid()}"
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        _pg(admin, f'CREATE DATABASE "{db_name}"')
-        atexit.register(_pg, admin, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        database_url = urlunsplit(parts._replace(path=f"/{db_name}"))
+    if is_postgres(url):
+        db_name = f"{urlsplit(url).path.lstrip('/') or 'postgres'}_bench_{name}_{os.getpid()}"
+        database_url, drop = throwaway_database(url, db_name)
+        atexit.register(drop)
     else:
         database_url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
     env = {
@@ -53,13 +50,6 @@ def prepare(name: str, *, settings: str = "lms.settings.dev") -> dict:
     return {**os.environ, **env}
 
 
-def _pg(admin_url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(statement)
-
-
 def load_small_curriculum():
     from wagtail.models import Locale, Page
 
@@ -72,34 +62,7 @@ def load_small_curriculum():
 
 @contextlib.contextmanager
 def celery_worker(env: dict, *, concurrency: int, name: str):
-    """A real `celery worker` process for the length of the block, answering pings first."""
-    from lms.celery import app
-
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "lms",
-            "worker",
-            f"--concurrency={concurrency}",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            f"--hostname={name}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
-            if time.monotonic() > deadline or worker.poll() is not None:
-                raise RuntimeError("the worker did not start")
+    """A real `celery worker` process for the length of the block, once it is ready."""
+    log_path = Path(env["LMS_DATA_DIR"]) / f"{name}.log"
+    with CeleryWorker(name, env=env, log_path=log_path, concurrency=concurrency) as worker:
         yield worker
-    finally:
-        worker.terminate()
-        worker.wait(timeout=60)

@@ -45,7 +45,6 @@ from courses.models import (
     SeededPage,
     Topic,
 )
-from lms.home.models import HomePage
 
 # Block ids derive from content keys, so that they are stable across runs and the same in
 # both languages: a question answered on the Chinese page has the ids of the English one.
@@ -311,8 +310,11 @@ class CurriculumLoader:
         root = Page.get_first_root_node()
         if language == "en":
             self._remove_wagtail_placeholder()
+        # The home page type is the catalog's parent as the page tree's rules declare it (the
+        # site's front, in lms.home, sits above the curriculum and is not imported here).
+        (home_model,) = CatalogPage.allowed_parent_page_models()
         home = self._sync_page(
-            model=HomePage,
+            model=home_model,
             parent=root,
             language=language,
             # Root-level slugs must differ between languages; a home page's URL has no slug.

@@ -1,80 +1,13 @@
-"""Fixtures for the courses tests.
-
-Loading the test curriculum takes seconds, so the real loader builds it once per session and
-the result is dumped; each test module loads that dump inside an outer transaction that is
-rolled back when the module ends, and every test runs in a savepoint inside it (pytest-django's
-`db`), so tests still never see each other's writes. Modules that need committed data
-(threads, a real worker) must not use `curriculum` from here.
-"""
+"""Fixtures for the courses tests (the curriculum itself is tests/conftest.py's)."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 
-from tests.conftest import Curriculum, load_test_curriculum
 from tests.courses.helpers import ApiClient
-
-
-@pytest.fixture(scope="session")
-def _curriculum_dump(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The test curriculum as the real loader builds it, dumped once for the whole session."""
-    dump = tmp_path_factory.mktemp("curriculum") / "curriculum.json"
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_test_curriculum()
-        call_command(
-            "dumpdata",
-            *DUMPED_MODELS,
-            natural_foreign=True,
-            output=str(dump),
-            stdout=io.StringIO(),
-        )
-        transaction.set_rollback(True)
-    return dump
-
-
-DUMPED_MODELS = (
-    "wagtailcore.locale",
-    "wagtailcore.page",
-    "wagtailcore.revision",
-    "wagtailcore.site",
-    "home",
-    "courses",
-)
-
-
-@pytest.fixture(scope="module")
-def _module_curriculum(_curriculum_dump, django_db_blocker):
-    from wagtail.models import Locale, Page
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            # Whatever tree the database holds (Wagtail's placeholder, or nothing after a
-            # transactional test flushed it) makes way for the loaded one.
-            Page.objects.all().delete()
-            Locale.objects.all().delete()
-            call_command("loaddata", str(_curriculum_dump), stdout=io.StringIO())
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def curriculum(_module_curriculum, db):
-    """The small two-course test curriculum, loaded once per module (see the docstring)."""
-    return Curriculum()
 
 
 @pytest.fixture(autouse=True)

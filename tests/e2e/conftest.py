@@ -23,7 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.stack import ROOT, CeleryWorker, is_postgres, throwaway_database
+
 RESULTS = ROOT / "test-results" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,13 +49,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _pg(admin_url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(statement)
-
-
 class Stack:
     def __init__(self, tmp: Path):
         self.port = _free_port()
@@ -76,15 +70,11 @@ class Stack:
             }
         )
         database_url = os.environ.get("DATABASE_URL", "")
-        if database_url.startswith(("postgres://", "postgresql://")):
-            parts = urlsplit(database_url)
-            name = f"e2e_{uuid.uuid4().hex[:10]}"
-            admin = urlunsplit(parts._replace(path="/postgres"))
-            _pg(admin, f'CREATE DATABASE "{name}"')
-            self.cleanups.append(
-                lambda: _pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if is_postgres(database_url):
+            env["DATABASE_URL"], drop = throwaway_database(
+                database_url, f"e2e_{uuid.uuid4().hex[:10]}"
             )
-            env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+            self.cleanups.append(drop)
         else:
             env.pop("DATABASE_URL", None)
         redis_url = os.environ.get("REDIS_URL")
@@ -135,18 +125,13 @@ class Stack:
         self.spawn(
             "web", sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"
         )
-        self.spawn(
+        self.worker = CeleryWorker(
             "worker",
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "lms",
-            "worker",
-            "--concurrency=2",
-            "--loglevel=INFO",
-            f"--hostname=e2e-{self.port}@%h",
-        )
+            env=self.env,
+            log_path=self.logs / "worker.log",
+            concurrency=2,
+            hostname=f"e2e-{self.port}@%h",
+        ).start()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -172,6 +157,8 @@ class Stack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        if getattr(self, "worker", None) is not None:
+            self.worker.stop(timeout=20)
         for cleanup in self.cleanups:
             cleanup()
 

@@ -1,0 +1,1 @@
+"""Processes and databases the integration tests, the browser journeys and the benchmarks share."""
