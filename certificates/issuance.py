@@ -23,7 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates import pdf
-from certificates.credentials import build_credential, canonical_json, verify_url, xsd_datetime
+from certificates.credentials import build_credential, canonical_json, verify_url
+from certificates.dates import xsd_datetime
 from certificates.ids import new_certificate_id
 from certificates.keys import signing_key, verification_method_id
 from certificates.models import Award, Certificate, StatusList

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from certificates.checks import xsd_datetime
+from certificates.dates import xsd_datetime
 from certificates.models import IssuerKey
 from certificates.signing import public_key_from_multibase, public_key_multibase
 

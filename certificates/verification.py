@@ -17,13 +17,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from certificates.checks import (
-    attached_credential,
-    format_problems,
-    parse_time,
-    verification_method,
-)
+from certificates.checks import attached_credential, format_problems, verification_method
 from certificates.credentials import canonical_json
+from certificates.dates import parse_time
 from certificates.ids import normalize_id
 from certificates.models import Certificate, IssuerKey
 from certificates.signing import public_key_from_multibase, verify

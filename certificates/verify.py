@@ -46,16 +46,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from certificates.bitstring import bit_is_set, decode_bitstring
 from certificates.checks import (
     attached_credential,
-    bit_is_set,
-    decode_bitstring,
     format_problems,
     issuer_id,
-    parse_time,
-    period_covers,
     verification_method,
 )
+from certificates.dates import parse_time, period_covers
 from certificates.signing import CredentialError, public_key_from_multibase, verify
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024

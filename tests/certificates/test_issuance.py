@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from certificates import issuance
-from certificates.checks import bit_is_set, decode_bitstring
+from certificates.bitstring import bit_is_set, decode_bitstring
 from certificates.issuance import (
     award_record,
     awards_for_bulk,

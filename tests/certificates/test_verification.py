@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from certificates.checks import xsd_datetime
 from certificates.credentials import canonical_json
+from certificates.dates import xsd_datetime
 from certificates.issuance import certificate_reissue, certificate_revoke
 from certificates.keys import signing_key, verification_method_id
 from certificates.models import Certificate

@@ -12,8 +12,8 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from certificates import verify as offline
-from certificates.checks import xsd_datetime
 from certificates.credentials import build_credential, build_status_list
+from certificates.dates import xsd_datetime
 from certificates.issuance import certificate_revoke
 from certificates.keys import did_document, rotate_issuer_key
 from certificates.signing import sign
