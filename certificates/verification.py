@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from certificates.checks import attached_credential, format_problems, verification_method
+from certificates.credential_checks import attached_credential, format_problems, verification_method
 from certificates.credentials import canonical_json
 from certificates.dates import parse_time
 from certificates.ids import normalize_id

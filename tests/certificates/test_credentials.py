@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from certificates.checks import format_problems
+from certificates.credential_checks import format_problems
 from certificates.credentials import build_credential, certificate_url, status_list_url
 from certificates.dates import parse_time
 from certificates.issuance import add_months

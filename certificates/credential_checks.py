@@ -2,8 +2,10 @@
 
 Both verifiers use them: the site's (certificates.verification, which adds what only the
 registry knows: integrity against the issued copy, revocation, supersession) and the offline one
-(certificates.verify). Nothing here imports Django; the site translates the English messages
-(they are marked with gettext_noop for the message catalogue).
+(certificates.offline_verifier). Nothing here imports Django; the site translates the English
+messages (they are marked with gettext_noop for the message catalogue). The credential builder
+never imports this module: what both sides need (dates, the bitstring, the contexts) lives in
+certificates.dates, certificates.bitstring and certificates.jsonld.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The offline verifier, `python -m certificates.verify`: the files alone, no site, no database."""
+"""The offline verifier, `python -m certificates.offline_verifier`: the files alone, no site, no database."""
 
 import io
 import json
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from certificates import verify as offline
+from certificates import offline_verifier as offline
 from certificates.credentials import build_credential, build_status_list
 from certificates.dates import xsd_datetime
 from certificates.issuance import certificate_revoke
@@ -344,7 +344,14 @@ def test_it_runs_without_django(files):
     """A fresh interpreter with no Django settings: the command works and never imports Django."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
-        [sys.executable, "-m", "certificates.verify", files["pdf"], "--did-document", files["did"]],
+        [
+            sys.executable,
+            "-m",
+            "certificates.offline_verifier",
+            files["pdf"],
+            "--did-document",
+            files["did"],
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -357,7 +364,7 @@ def test_it_runs_without_django(files):
         [
             sys.executable,
             "-c",
-            "import sys, certificates.verify; "
+            "import sys, certificates.offline_verifier; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))",
         ],
         cwd=ROOT,
@@ -371,6 +378,9 @@ def test_it_runs_without_django(files):
 
 def test_the_usage_is_documented():
     doc = offline.__doc__
-    assert "python -m certificates.verify FILE.pdf|FILE.json [--did-document did.json]" in doc
+    assert (
+        "python -m certificates.offline_verifier FILE.pdf|FILE.json [--did-document did.json]"
+        in doc
+    )
     for option in ("--status-list", "--online", "exit code"):
         assert option in doc

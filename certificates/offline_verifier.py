@@ -1,8 +1,11 @@
-"""Verify a certificate offline: no website, no database, no Django settings.
+"""The offline verifier: check a certificate with no website, no database, no Django settings.
+
+The site's own verifier (the verify pages and the API) is certificates.verification; the checks
+both run are in certificates.credential_checks.
 
 Usage:
 
-    python -m certificates.verify FILE.pdf|FILE.json [--did-document did.json]
+    python -m certificates.offline_verifier FILE.pdf|FILE.json [--did-document did.json]
         [--status-list status.json] [--online]
 
 FILE is a certificate PDF (the signed credential.json attached to it is checked) or the
@@ -29,7 +32,8 @@ Example:
 
     curl -sO https://academy.example.org/.well-known/did.json
     curl -s https://academy.example.org/status/1 -o status.json
-    python -m certificates.verify certificate.pdf --did-document did.json --status-list status.json
+    python -m certificates.offline_verifier certificate.pdf \
+        --did-document did.json --status-list status.json
 
 What it cannot check offline is the issuer's registry: that this file is the very one issued
 (the website compares the whole PDF), or that a certificate was superseded by a newer one.
@@ -47,7 +51,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from certificates.bitstring import bit_is_set, decode_bitstring
-from certificates.checks import (
+from certificates.credential_checks import (
     attached_credential,
     format_problems,
     issuer_id,
@@ -337,7 +341,7 @@ def verify_offline(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m certificates.verify",
+        prog="python -m certificates.offline_verifier",
         description="Verify a Cluster Manager Academy certificate (PDF or credential JSON) offline.",
     )
     parser.add_argument("file", type=Path, help="the certificate PDF or its credential.json")
