@@ -1,7 +1,8 @@
 """The offline verifier: check a certificate with no website, no database, no Django settings.
 
 The site's own verifier (the verify pages and the API) is certificates.verification; the checks
-both run are in certificates.credential_checks.
+both run are in certificates.credential_checks, and the rule that names a certificate's state in
+certificates.states.
 
 Usage:
 
@@ -50,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from certificates import states
 from certificates.bitstring import bit_is_set, decode_bitstring
 from certificates.credential_checks import (
     attached_credential,
@@ -88,7 +90,7 @@ class Result:
 
     @property
     def valid(self) -> bool:
-        return self.status == "VALID"
+        return self.status == states.VALID.upper()
 
 
 # --- reading the inputs -------------------------------------------------------------------
@@ -232,7 +234,7 @@ def _expiry_check(credential: dict, now: datetime) -> Check:
     until = parse_time(credential.get("validUntil"))
     if until is None:
         return Check("expiry", True, "No expiry date.")
-    if until <= now:
+    if states.has_expired(until, now):
         return Check("expiry", False, f"Expired on {until.date().isoformat()}.")
     return Check("expiry", True, f"Valid until {until.date().isoformat()}.")
 
@@ -313,16 +315,17 @@ def verify_offline(
     revocation, revoked = _revocation_check(credential, status_list, did_document, now)
     checks.append(revocation)
 
-    result = Result(status="VALID", checks=checks)
     if not all(check.passed for check in checks[:3]):
-        result.status = "TAMPERED"
-        return result
-    if revoked:
-        result.status = "REVOKED"
-    elif not checks[3].passed:
-        result.status = "EXPIRED"
-    elif revocation.passed is False:
-        result.status = "INCONCLUSIVE"
+        return Result(status=states.TAMPERED.upper(), checks=checks)
+    state = states.certificate_state(
+        revoked=revoked,
+        superseded=False,  # only the issuer's registry knows of a newer certificate
+        valid_until=parse_time(credential.get("validUntil")),
+        now=now,
+    )
+    if state == states.VALID and revocation.passed is False:
+        state = states.INCONCLUSIVE  # valid, unless the list we could not trust says otherwise
+    result = Result(status=state.upper(), checks=checks)
     subject = credential["credentialSubject"]
     issuer = credential.get("issuer")
     result.facts = {

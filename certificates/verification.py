@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from certificates import states
 from certificates.credential_checks import attached_credential, format_problems, verification_method
 from certificates.credentials import canonical_json
 from certificates.dates import parse_time
@@ -29,12 +30,15 @@ SIGNATURE_CACHE_SECONDS = 24 * 60 * 60
 
 
 class Status:
-    VALID = "valid"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-    SUPERSEDED = "superseded"
-    NOT_FOUND = "not_found"
-    TAMPERED = "tampered"
+    """What a report says: the certificate's state (certificates.states), or a verdict that the
+    credential cannot be trusted or is not registered."""
+
+    VALID = states.VALID
+    REVOKED = states.REVOKED
+    EXPIRED = states.EXPIRED
+    SUPERSEDED = states.SUPERSEDED
+    NOT_FOUND = states.NOT_FOUND
+    TAMPERED = states.TAMPERED
 
 
 class UnreadableUpload(ValueError):
@@ -156,7 +160,7 @@ def _status_checks(certificate: Certificate, now: datetime) -> list[Check]:
                 _("Not revoked (status list entry %(i)s).") % {"i": certificate.status_index},
             )
         )
-    if certificate.valid_until and certificate.valid_until <= now:
+    if states.has_expired(certificate.valid_until, now):
         checks.append(
             Check(
                 "expiry",
@@ -197,16 +201,16 @@ def _report(
     if not trusted:
         return report
     superseded_by = getattr(certificate, "superseded_by", None)
-    if certificate.revoked_at:
-        report.status = Status.REVOKED
+    report.status = states.certificate_state(
+        revoked=certificate.revoked_at is not None,
+        superseded=superseded_by is not None,
+        valid_until=certificate.valid_until,
+        now=now,
+    )
+    if report.status == Status.REVOKED:
         report.revocation_reason = certificate.revocation_reason
-    elif superseded_by is not None:
-        report.status = Status.SUPERSEDED
+    elif report.status == Status.SUPERSEDED:
         report.superseded_by = superseded_by.id
-    elif certificate.valid_until and certificate.valid_until <= now:
-        report.status = Status.EXPIRED
-    else:
-        report.status = Status.VALID
     return report
 
 
