@@ -7,7 +7,7 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificates")
 
     def ready(self):
-        from certificates.issuance import on_requirements_met
+        from certificates.awards import on_requirements_met
         from courses.signals import qualification_requirements_met
 
         qualification_requirements_met.connect(
