@@ -78,10 +78,6 @@ class Report:
         return cls(**data)
 
 
-def not_found(raw_id: str | None = None) -> Report:
-    return Report(status=Status.NOT_FOUND, certificate_id=None)
-
-
 # --- the checks ---------------------------------------------------------------------------
 
 
@@ -288,7 +284,7 @@ def _verify_registered(certificate_id: str, now) -> tuple[Report, object]:
         .first()
     )
     if certificate is None:
-        return not_found(), None
+        return Report(status=Status.NOT_FOUND), None
     credential = certificate.credential
     key = certificate.issuer_key if _key_for(credential, [certificate.issuer_key]) else None
     digest = hashlib.sha256(canonical_json(credential)).hexdigest()
