@@ -6,8 +6,9 @@ one certificate issued once per module, both inside a transaction that is rolled
 module is done. Each test still runs in a savepoint of its own, so what a test changes (a
 revocation, a renamed learner) is undone before the next one.
 
-Tests that need committed data (threads, a real worker) use `committed_curriculum` with
-`transactional_db` instead, in modules of their own, never beside the shared transaction.
+Tests that need committed data (threads here, real workers in tests/integration) use
+`committed_curriculum` with `transactional_db` instead, in modules of their own, never beside the
+shared transaction.
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ from django.utils import timezone
 
 from certificates.models import Award, Certificate
 from tests.conftest import Curriculum, load_test_curriculum, make_user
-
-# The real-worker fixtures, for test_issuance_worker.py.
-from tests.integration.conftest import real_celery, start_worker  # noqa: F401
 
 HOLDER_NAME = "Zoë Ångström-Núñez"
 

@@ -1,5 +1,8 @@
 """Issuance on real Celery workers: the same award queued many times gives one certificate, and
-the bulk command shows the workers' progress."""
+the bulk command shows the workers' progress.
+
+The workers come from this folder's conftest (`start_worker`), the certificate helpers from
+tests/certificates/conftest.py."""
 
 import re
 from io import StringIO
@@ -12,12 +15,19 @@ from certificates.models import Award, Certificate
 from certificates.tasks import issue_certificate
 from certificates.verification import Status, verify_by_id
 from tests.certificates.conftest import pem_key_file, requirements_met
-from tests.conftest import make_user
+from tests.conftest import Curriculum, load_test_curriculum, make_user
 from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration
 
 COPIES = 12
+
+
+@pytest.fixture
+def qualification(transactional_db):
+    """The test curriculum's qualification, committed so that the workers see it."""
+    load_test_curriculum()
+    return Curriculum().qualification
 
 
 @pytest.fixture
@@ -34,13 +44,11 @@ def finished(workers, task: str) -> int:
     return sum(len(re.findall(pattern, w.log_path.read_text())) for w in workers)
 
 
-def test_one_award_queued_many_times_gives_one_certificate(
-    committed_curriculum, start_worker, shared_key
-):
+def test_one_award_queued_many_times_gives_one_certificate(qualification, start_worker, shared_key):
     learner = make_user("learner", "queued-often")
     award = Award.objects.create(
         learner=learner,
-        qualification=committed_curriculum.qualification,
+        qualification=qualification,
         achieved_at=timezone.now(),
     )
     # Two worker processes take the copies side by side.
@@ -58,12 +66,10 @@ def test_one_award_queued_many_times_gives_one_certificate(
     assert verify_by_id(certificate.id).status == Status.VALID
 
 
-def test_the_bulk_command_shows_the_workers_progress(
-    committed_curriculum, start_worker, shared_key
-):
+def test_the_bulk_command_shows_the_workers_progress(qualification, start_worker, shared_key):
     learners = [make_user("learner", f"bulk-{i}") for i in range(2)]
     for learner in learners:
-        requirements_met(learner, committed_curriculum.qualification)
+        requirements_met(learner, qualification)
     start_worker(extra_env=shared_key)
     out = StringIO()
     call_command(
