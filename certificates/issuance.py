@@ -273,17 +273,29 @@ def _notify_issued(certificate: Certificate) -> None:
     )
 
 
+def _staff_reason(by, reason: str, *, only_staff: str, say_why: str) -> str:
+    """The reason a staff member gives for changing a certificate; anyone else, or no reason, is
+    refused with the message given."""
+    if not by.is_staff_member:
+        raise PermissionDenied(only_staff)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [say_why]})
+    return reason
+
+
 @transaction.atomic
 def certificate_reissue(
     *, certificate: Certificate, by, reason: str, validity_months: int | None = None
 ) -> Certificate:
     """A new certificate with today's data (a corrected name, a new template, a renewed validity)
     that names the one it supersedes. The old one verifies as SUPERSEDED from now on."""
-    if not by.is_staff_member:
-        raise PermissionDenied(_("Only staff re-issue certificates."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [_("Say why the certificate is re-issued.")]})
+    reason = _staff_reason(
+        by,
+        reason,
+        only_staff=_("Only staff re-issue certificates."),
+        say_why=_("Say why the certificate is re-issued."),
+    )
     old = Certificate.objects.select_for_update().get(pk=certificate.pk)
     award = Award.objects.select_for_update().get(pk=old.award_id)
     if not old.is_current:
@@ -301,11 +313,12 @@ def certificate_reissue(
 
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certificate:
-    if not by.is_staff_member:
-        raise PermissionDenied(_("Only staff revoke certificates."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [_("Say why the certificate is revoked.")]})
+    reason = _staff_reason(
+        by,
+        reason,
+        only_staff=_("Only staff revoke certificates."),
+        say_why=_("Say why the certificate is revoked."),
+    )
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.revoked_at:
         raise ValidationError(_("This certificate is already revoked."))
