@@ -10,9 +10,8 @@ from certificates.models import Award, Certificate
 from certificates.verification import Status, verify_by_id
 from courses.grading import grade_moderate, grade_save, rubric_of
 from courses.learning import attempt_submit, enrolment_create, lesson_complete, submission_make
-from courses.models import Cohort
-from tests.certificates.conftest import requirements_met
-from tests.conftest import answers_for, make_user
+from tests.certificates.conftest import requirements_met, spring_cohort_and_outsider
+from tests.conftest import answers_for
 
 
 def test_award_record_is_idempotent_and_issues_after_commit(
@@ -63,11 +62,7 @@ def test_nothing_is_issued_if_the_award_is_rolled_back(
 
 def test_awards_for_bulk_records_awards_for_learners_without_a_certificate(curriculum, issued):
     qualification = curriculum.qualification
-    cohort = Cohort.objects.create(name="Spring", page=qualification, starts_on="2026-03-01")
-    in_cohort = make_user("learner", "in-cohort")
-    elsewhere = make_user("learner", "elsewhere")
-    requirements_met(in_cohort, qualification, cohort)
-    requirements_met(elsewhere, qualification)
+    cohort, (in_cohort,), elsewhere = spring_cohort_and_outsider(qualification, members=1)
     requirements_met(issued.learner, qualification)  # already holds a certificate
 
     awards = awards_for_bulk(qualification=qualification, cohort_id=cohort.id)

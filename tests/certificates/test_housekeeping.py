@@ -5,12 +5,11 @@ from django.utils import timezone
 from certificates.housekeeping import orphan_pdfs_sweep, pending_awards_sweep
 from certificates.models import Award, Certificate
 from courses.models.learning import private_storage
+from tests.certificates.conftest import award_for
 
 
 def test_the_sweep_queues_awards_left_without_a_certificate(curriculum, learner, issued):
-    award = Award.objects.create(
-        learner=learner, qualification=curriculum.qualification, achieved_at=timezone.now()
-    )
+    award = award_for(learner)
     Award.objects.filter(pk=award.pk).update(
         created_at=timezone.now() - timezone.timedelta(hours=1)
     )

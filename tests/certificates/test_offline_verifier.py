@@ -340,38 +340,32 @@ def test_online_fetching_uses_https_only(capsys, files):
     assert "refusing to fetch http://testserver/status/1: only HTTPS is used" in err
 
 
-def test_it_runs_without_django(files):
-    """A fresh interpreter with no Django settings: the command works and never imports Django."""
+def python_without_django_settings(*args) -> subprocess.CompletedProcess:
+    """`python *args` in a fresh interpreter, from the repository, with no Django settings."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "certificates.offline_verifier",
-            files["pdf"],
-            "--did-document",
-            files["did"],
-        ],
+    return subprocess.run(
+        [sys.executable, *map(str, args)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_it_runs_without_django(files):
+    """A fresh interpreter with no Django settings: the command works and never imports Django,
+    nor do the pure modules it shares with the site."""
+    result = python_without_django_settings(
+        "-m", "certificates.offline_verifier", files["pdf"], "--did-document", files["did"]
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "status: VALID"
-    probe = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, certificates.offline_verifier; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    probe = python_without_django_settings(
+        "-c",
+        "import sys, certificates.offline_verifier, certificates.states, certificates.dates, "
+        "certificates.bitstring, certificates.credential_checks; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))",
     )
     assert probe.stdout.strip() == "[]", probe.stderr
 

@@ -9,12 +9,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
-from certificates.models import Award, Certificate
+from certificates.models import Certificate
 from certificates.tasks import issue_certificate
 from certificates.verification import Status, verify_by_id
-from tests.certificates.conftest import pem_key_file, requirements_met
+from tests.certificates.conftest import award_for, pem_key_file, requirements_met
 from tests.conftest import Curriculum, load_test_curriculum, make_user
 from tests.integration.conftest import wait_for
 
@@ -46,11 +45,7 @@ def finished(workers, task: str) -> int:
 
 def test_one_award_queued_many_times_gives_one_certificate(qualification, start_worker, shared_key):
     learner = make_user("learner", "queued-often")
-    award = Award.objects.create(
-        learner=learner,
-        qualification=qualification,
-        achieved_at=timezone.now(),
-    )
+    award = award_for(learner, qualification)
     # Two worker processes take the copies side by side.
     workers = [start_worker(name, extra_env=shared_key) for name in ("w1", "w2")]
     for _ in range(COPIES):
