@@ -56,7 +56,8 @@ def render_ratio() -> tuple[float, dict]:
     from django.utils import timezone
     from weasyprint import HTML
 
-    from certificates.credentials import build_credential, verify_url, xsd_datetime
+    from certificates.credentials import build_credential, verify_url
+    from certificates.dates import xsd_datetime
     from certificates.keys import signing_key, verification_method_id
     from certificates.pdf import render_html, render_pdf, render_trivial_pdf, safe_fetcher
     from certificates.signing import sign

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from django.conf import settings
 
-from certificates.checks import CONTEXTS, VC_CONTEXT, encoded_bitstring, xsd_datetime
+from certificates.bitstring import encoded_bitstring
+from certificates.dates import xsd_datetime
+from certificates.jsonld import CONTEXTS, VC_CONTEXT
 from certificates.keys import issuer_profile
 
 

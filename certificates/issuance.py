@@ -1,19 +1,17 @@
 """Issuing, re-issuing and revoking certificates.
 
-`award_record` notes that a learner met a qualification's requirements (one row, ever) and asks a
-worker to issue. `certificate_issue` runs under a lock on that award and does nothing if a current
-certificate exists, so retries, duplicate tasks and a worker killed half-way all end with exactly
-one certificate. A database constraint backs that up.
+An award (certificates.awards) asks a worker to issue. `certificate_issue` runs under a lock on
+that award and does nothing if a current certificate exists, so retries, duplicate tasks and a
+worker killed half-way all end with exactly one certificate. A database constraint backs that up.
 """
 
 from __future__ import annotations
 
 import calendar
 import hashlib
-import logging
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,9 +19,11 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Locale
 
 from certificates import pdf
-from certificates.credentials import build_credential, canonical_json, verify_url, xsd_datetime
+from certificates.credentials import build_credential, canonical_json, verify_url
+from certificates.dates import xsd_datetime
 from certificates.ids import new_certificate_id
 from certificates.keys import signing_key, verification_method_id
 from certificates.models import Award, Certificate, StatusList
@@ -33,8 +33,6 @@ from courses.models import Grade, QualificationPage, SubmissionMember
 from lms.localization import localized
 from lms.notifications.services import notify
 
-logger = logging.getLogger(__name__)
-
 
 def add_months(moment: datetime, months: int) -> datetime:
     """The same day `months` later (the month's last day when it is shorter)."""
@@ -42,28 +40,6 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     return moment.replace(
         year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
-    )
-
-
-# --- award --------------------------------------------------------------------------------
-
-
-def award_record(*, learner_id: int, qualification_id: int, achieved_at: datetime) -> Award:
-    """Record that requirements are met (idempotent) and queue issuance after commit."""
-    from certificates.tasks import issue_certificate
-
-    award, _created = Award.objects.get_or_create(
-        learner_id=learner_id,
-        qualification_id=qualification_id,
-        defaults={"achieved_at": achieved_at},
-    )
-    transaction.on_commit(lambda: issue_certificate.delay(award.id), robust=True)
-    return award
-
-
-def on_requirements_met(sender, enrolment, achieved_at, **kwargs) -> None:
-    award_record(
-        learner_id=enrolment.learner_id, qualification_id=enrolment.page_id, achieved_at=achieved_at
     )
 
 
@@ -128,8 +104,6 @@ def _evidence_and_result(award: Award, qualification: QualificationPage) -> tupl
 
 def freeze(award: Award, *, issued_at: datetime, valid_until: datetime | None) -> dict:
     """Everything printed and signed, captured once so later edits cannot change it."""
-    from wagtail.models import Locale
-
     learner = award.learner
     qualification = award.qualification
     language = learner.preferred_language
@@ -298,17 +272,29 @@ def _notify_issued(certificate: Certificate) -> None:
     )
 
 
+def _staff_reason(by, reason: str, *, only_staff: str, say_why: str) -> str:
+    """The reason a staff member gives for changing a certificate; anyone else, or no reason, is
+    refused with the message given."""
+    if not by.is_staff_member:
+        raise PermissionDenied(only_staff)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [say_why]})
+    return reason
+
+
 @transaction.atomic
 def certificate_reissue(
     *, certificate: Certificate, by, reason: str, validity_months: int | None = None
 ) -> Certificate:
     """A new certificate with today's data (a corrected name, a new template, a renewed validity)
     that names the one it supersedes. The old one verifies as SUPERSEDED from now on."""
-    if not by.is_staff_member:
-        raise PermissionDenied(_("Only staff re-issue certificates."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [_("Say why the certificate is re-issued.")]})
+    reason = _staff_reason(
+        by,
+        reason,
+        only_staff=_("Only staff re-issue certificates."),
+        say_why=_("Say why the certificate is re-issued."),
+    )
     old = Certificate.objects.select_for_update().get(pk=certificate.pk)
     award = Award.objects.select_for_update().get(pk=old.award_id)
     if not old.is_current:
@@ -326,11 +312,12 @@ def certificate_reissue(
 
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certificate:
-    if not by.is_staff_member:
-        raise PermissionDenied(_("Only staff revoke certificates."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [_("Say why the certificate is revoked.")]})
+    reason = _staff_reason(
+        by,
+        reason,
+        only_staff=_("Only staff revoke certificates."),
+        say_why=_("Say why the certificate is revoked."),
+    )
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.revoked_at:
         raise ValidationError(_("This certificate is already revoked."))
@@ -340,81 +327,3 @@ def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certific
     certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
     status_list_refresh()
     return certificate
-
-
-def awards_for_bulk(
-    *, qualification: QualificationPage, cohort_id: int | None = None
-) -> list[Award]:
-    """Record awards for every learner who met the qualification's requirements (optionally in one
-    cohort) and has no current certificate. Issuance itself is queued per award."""
-    from courses.models import Milestone
-
-    milestones = Milestone.objects.filter(
-        kind=Milestone.Kind.REQUIREMENTS_MET,
-        page_id=qualification.id,
-        enrolment__page_id=qualification.id,
-    ).select_related("enrolment")
-    if cohort_id is not None:
-        milestones = milestones.filter(enrolment__cohort_id=cohort_id)
-    holders = set(
-        Certificate.objects.filter(qualification=qualification, is_current=True).values_list(
-            "learner_id", flat=True
-        )
-    )
-    awards = []
-    for milestone in milestones:
-        if milestone.enrolment.learner_id in holders:
-            continue
-        with transaction.atomic():
-            awards.append(
-                award_record(
-                    learner_id=milestone.enrolment.learner_id,
-                    qualification_id=qualification.id,
-                    achieved_at=milestone.achieved_at,
-                )
-            )
-    return awards
-
-
-def pending_awards_sweep(*, older_than_seconds: int = 60) -> list[int]:
-    """Awards with no certificate yet (a lost task, a broker outage): queue them again."""
-    from certificates.tasks import issue_certificate
-
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(
-        Award.objects.filter(created_at__lt=cutoff)
-        .exclude(certificates__isnull=False)
-        .values_list("id", flat=True)
-    )
-    for award_id in ids:
-        issue_certificate.delay(award_id)
-    return ids
-
-
-ORPHAN_PDF_AGE_SECONDS = 3600
-
-
-def orphan_pdfs_sweep(*, older_than_seconds: int = ORPHAN_PDF_AGE_SECONDS) -> list[str]:
-    """Delete certificate PDFs that no certificate names, once they are an hour old.
-
-    The PDF is written to storage before its row is committed; a worker killed in between (the
-    task is then delivered again and issues under a new ID) leaves a file behind that nothing
-    serves, holding a learner's name. An hour is far longer than any issuance's transaction, so
-    a file that young may still be about to be committed and is left alone.
-    """
-    storage = Certificate._meta.get_field("pdf").storage
-    folder = "certificates"
-    try:
-        _folders, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return []
-    known = set(Certificate.objects.exclude(pdf="").values_list("pdf", flat=True))
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    removed = []
-    for name in sorted(f"{folder}/{file}" for file in files):
-        if name not in known and storage.get_modified_time(name) < cutoff:
-            storage.delete(name)
-            removed.append(name)
-    if removed:
-        logger.warning("Deleted %d certificate PDFs that no certificate names.", len(removed))
-    return removed

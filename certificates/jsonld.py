@@ -24,6 +24,8 @@ from pyld import jsonld
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# The @context of every Open Badge we issue, in this order.
+CONTEXTS = [VC_CONTEXT, OB_CONTEXT]
 
 CONTEXT_DIR = Path(__file__).resolve().parent / "contexts"
 CONTEXT_FILES = {

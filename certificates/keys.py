@@ -18,9 +18,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from certificates.checks import xsd_datetime
+from certificates.dates import xsd_datetime
 from certificates.models import IssuerKey
-from certificates.signing import public_key_from_multibase, public_key_multibase
+from certificates.signing import public_key_multibase
 
 
 def issuer_did(base_url: str | None = None) -> str:
@@ -143,10 +143,6 @@ def rotate_issuer_key(*, key_file: Path | None = None) -> IssuerKey:
     if not path.exists():
         _write_key(private_key, path)
     return _register_current(multibase)
-
-
-def public_key_bytes(key: IssuerKey) -> bytes:
-    return public_key_from_multibase(key.public_key_multibase)
 
 
 def did_document() -> dict:

@@ -4,26 +4,26 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from certificates import states
 from certificates.credentials import verify_url
 from certificates.models import Certificate
 
 STATUS_LABELS = {
-    "valid": _("Valid"),
-    "revoked": _("Revoked"),
-    "expired": _("Expired"),
-    "superseded": _("Superseded"),
+    states.VALID: _("Valid"),
+    states.REVOKED: _("Revoked"),
+    states.EXPIRED: _("Expired"),
+    states.SUPERSEDED: _("Superseded"),
 }
 
 
 def certificate_status(certificate: Certificate, now=None) -> str:
-    now = now or timezone.now()
-    if certificate.revoked_at:
-        return "revoked"
-    if not certificate.is_current:
-        return "superseded"
-    if certificate.valid_until and certificate.valid_until <= now:
-        return "expired"
-    return "valid"
+    """The certificate's state (certificates.states) as the registry records it."""
+    return states.certificate_state(
+        revoked=certificate.revoked_at is not None,
+        superseded=not certificate.is_current,
+        valid_until=certificate.valid_until,
+        now=now or timezone.now(),
+    )
 
 
 def certificates_for(learner) -> list[dict]:

@@ -11,7 +11,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from certificates.credentials import build_status_list, xsd_datetime
+from certificates.credentials import build_status_list
+from certificates.dates import xsd_datetime
 from certificates.keys import signing_key, verification_method_id
 from certificates.models import Certificate, StatusList
 from certificates.signing import sign

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from certificates import expiry, issuance, status
+from certificates import expiry, housekeeping, issuance, status
 
 
 @shared_task(
@@ -19,12 +19,12 @@ def issue_certificate(award_id: int) -> str | None:
 
 @shared_task(name="certificates.tasks.sweep_pending_awards")
 def sweep_pending_awards() -> int:
-    return len(issuance.pending_awards_sweep())
+    return len(housekeeping.pending_awards_sweep())
 
 
 @shared_task(name="certificates.tasks.sweep_orphan_pdfs")
 def sweep_orphan_pdfs() -> int:
-    return len(issuance.orphan_pdfs_sweep())
+    return len(housekeeping.orphan_pdfs_sweep())
 
 
 @shared_task(name="certificates.tasks.refresh_status_list")

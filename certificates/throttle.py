@@ -8,6 +8,9 @@ in one pipelined round trip: round trips to Redis are most of what a cached veri
 
 If the cache cannot be reached the request is let through: verification stays available, and
 certificate IDs carry 128 random bits, so a pause in counting gives no foothold for guessing.
+
+Redis times the window itself (the counter's expiry). Other caches keep the window's start in the
+entry, read from `clock` (time.time unless a test passes its own).
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def _redis_store():
     return store if isinstance(store, RedisCache) else None
 
 
-def count_and_get(request, cache_key: str | None = None) -> tuple[bool, object]:
+def count_and_get(request, cache_key: str | None = None, *, clock=time.time) -> tuple[bool, object]:
     """Count this request against the client's limit and read `cache_key` from the cache.
 
     Returns (over the limit, the cached value or None)."""
@@ -79,7 +82,7 @@ def count_and_get(request, cache_key: str | None = None) -> tuple[bool, object]:
     # Other caches (the zero-setup file cache): the window's start and count in one entry. Not
     # atomic, which one machine's development server can live with.
     store = caches["default"]
-    now = time.time()
+    now = clock()
     opened, count = store.get(counter) or (now, 0)
     if now - opened >= period:
         opened, count = now, 0
@@ -89,6 +92,6 @@ def count_and_get(request, cache_key: str | None = None) -> tuple[bool, object]:
     return count > limit, cached
 
 
-def throttled(request) -> bool:
+def throttled(request, *, clock=time.time) -> bool:
     """Count this request; True when the client is over the limit."""
-    return count_and_get(request)[0]
+    return count_and_get(request, clock=clock)[0]

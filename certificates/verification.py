@@ -17,13 +17,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from certificates.checks import (
-    attached_credential,
-    format_problems,
-    parse_time,
-    verification_method,
-)
+from certificates import states
+from certificates.credential_checks import attached_credential, format_problems, verification_method
 from certificates.credentials import canonical_json
+from certificates.dates import parse_time
 from certificates.ids import normalize_id
 from certificates.models import Certificate, IssuerKey
 from certificates.signing import public_key_from_multibase, verify
@@ -33,12 +30,15 @@ SIGNATURE_CACHE_SECONDS = 24 * 60 * 60
 
 
 class Status:
-    VALID = "valid"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-    SUPERSEDED = "superseded"
-    NOT_FOUND = "not_found"
-    TAMPERED = "tampered"
+    """What a report says: the certificate's state (certificates.states), or a verdict that the
+    credential cannot be trusted or is not registered."""
+
+    VALID = states.VALID
+    REVOKED = states.REVOKED
+    EXPIRED = states.EXPIRED
+    SUPERSEDED = states.SUPERSEDED
+    NOT_FOUND = states.NOT_FOUND
+    TAMPERED = states.TAMPERED
 
 
 class UnreadableUpload(ValueError):
@@ -76,10 +76,6 @@ class Report:
         data = json.loads(text)
         data["checks"] = [Check(**check) for check in data["checks"]]
         return cls(**data)
-
-
-def not_found(raw_id: str | None = None) -> Report:
-    return Report(status=Status.NOT_FOUND, certificate_id=None)
 
 
 # --- the checks ---------------------------------------------------------------------------
@@ -160,7 +156,7 @@ def _status_checks(certificate: Certificate, now: datetime) -> list[Check]:
                 _("Not revoked (status list entry %(i)s).") % {"i": certificate.status_index},
             )
         )
-    if certificate.valid_until and certificate.valid_until <= now:
+    if states.has_expired(certificate.valid_until, now):
         checks.append(
             Check(
                 "expiry",
@@ -201,16 +197,16 @@ def _report(
     if not trusted:
         return report
     superseded_by = getattr(certificate, "superseded_by", None)
-    if certificate.revoked_at:
-        report.status = Status.REVOKED
+    report.status = states.certificate_state(
+        revoked=certificate.revoked_at is not None,
+        superseded=superseded_by is not None,
+        valid_until=certificate.valid_until,
+        now=now,
+    )
+    if report.status == Status.REVOKED:
         report.revocation_reason = certificate.revocation_reason
-    elif superseded_by is not None:
-        report.status = Status.SUPERSEDED
+    elif report.status == Status.SUPERSEDED:
         report.superseded_by = superseded_by.id
-    elif certificate.valid_until and certificate.valid_until <= now:
-        report.status = Status.EXPIRED
-    else:
-        report.status = Status.VALID
     return report
 
 
@@ -288,7 +284,7 @@ def _verify_registered(certificate_id: str, now) -> tuple[Report, object]:
         .first()
     )
     if certificate is None:
-        return not_found(), None
+        return Report(status=Status.NOT_FOUND), None
     credential = certificate.credential
     key = certificate.issuer_key if _key_for(credential, [certificate.issuer_key]) else None
     digest = hashlib.sha256(canonical_json(credential)).hexdigest()

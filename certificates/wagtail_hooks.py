@@ -15,7 +15,8 @@ from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from certificates.issuance import awards_for_bulk, certificate_reissue, certificate_revoke
+from certificates.awards import awards_for_bulk
+from certificates.issuance import certificate_reissue, certificate_revoke
 from certificates.models import Award, Certificate, IssuerKey
 from courses.models import Cohort, QualificationPage
 from lms.localization import default_locale

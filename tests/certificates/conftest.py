@@ -6,8 +6,9 @@ one certificate issued once per module, both inside a transaction that is rolled
 module is done. Each test still runs in a savepoint of its own, so what a test changes (a
 revocation, a renamed learner) is undone before the next one.
 
-Tests that need committed data (threads, a real worker) use `committed_curriculum` with
-`transactional_db` instead, in modules of their own, never beside the shared transaction.
+Tests that need committed data (threads here, real workers in tests/integration) use
+`committed_curriculum` with `transactional_db` instead, in modules of their own, never beside the
+shared transaction.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 from django.utils import timezone
 
+from certificates.issuance import certificate_issue
 from certificates.models import Award, Certificate
+from courses.models import Cohort, Enrolment, Milestone
 from tests.conftest import Curriculum, load_test_curriculum, make_user
-
-# The real-worker fixtures, for test_issuance_worker.py.
-from tests.integration.conftest import real_celery, start_worker  # noqa: F401
 
 HOLDER_NAME = "Zoë Ångström-Núñez"
 
@@ -84,22 +84,23 @@ def committed_curriculum(transactional_db):
     return Curriculum()
 
 
-def issue(learner, qualification=None) -> Certificate:
-    """Record the learner's award and issue its certificate, as the Celery task does."""
-    from certificates.issuance import certificate_issue
-
-    award = Award.objects.create(
+def award_for(learner, qualification=None) -> Award:
+    """The learner's award of the qualification (the test curriculum's by default), as the
+    requirements-met signal records it, without queueing its issuance."""
+    return Award.objects.create(
         learner=learner,
         qualification=qualification or Curriculum().qualification,
         achieved_at=timezone.now(),
     )
-    return certificate_issue(award_id=award.id)
+
+
+def issue(learner, qualification=None) -> Certificate:
+    """Record the learner's award and issue its certificate, as the Celery task does."""
+    return certificate_issue(award_id=award_for(learner, qualification).id)
 
 
 def requirements_met(learner, qualification, cohort=None):
     """What the progress pipeline records when a learner meets a qualification's requirements."""
-    from courses.models import Enrolment, Milestone
-
     enrolment = Enrolment.objects.create(
         learner=learner, page=qualification, kind=Enrolment.Kind.QUALIFICATION, cohort=cohort
     )
@@ -109,6 +110,18 @@ def requirements_met(learner, qualification, cohort=None):
         page=qualification,
         achieved_at=timezone.now(),
     )
+
+
+def spring_cohort_and_outsider(qualification, *, members: int):
+    """What bulk issuance chooses from: a cohort of `members` learners and one learner in no
+    cohort, all of whom met the qualification's requirements. Returns (cohort, members, outsider)."""
+    cohort = Cohort.objects.create(name="Spring", page=qualification, starts_on="2026-03-01")
+    in_cohort = [make_user("learner", f"spring-{i}") for i in range(members)]
+    for learner in in_cohort:
+        requirements_met(learner, qualification, cohort)
+    outsider = make_user("learner", "outside-cohort")
+    requirements_met(outsider, qualification)
+    return cohort, in_cohort, outsider
 
 
 @pytest.fixture(scope="module")
@@ -200,10 +213,21 @@ def changed_value(value):
     return value[:-1] + chr(ord(value[-1]) ^ 1) if value else "x"
 
 
-def with_value(document: dict, path: tuple, value) -> dict:
-    changed = copy.deepcopy(document)
-    parent = changed
+def _parent(document: dict, path: tuple):
     for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = value
+        document = document[step]
+    return document
+
+
+def with_value(document: dict, path: tuple, value) -> dict:
+    """A copy of `document` with `value` at `path`."""
+    changed = copy.deepcopy(document)
+    _parent(changed, path)[path[-1]] = value
+    return changed
+
+
+def without(document: dict, path: tuple) -> dict:
+    """A copy of `document` without what is at `path`."""
+    changed = copy.deepcopy(document)
+    del _parent(changed, path)[path[-1]]
     return changed

@@ -34,6 +34,15 @@ def bearer(client, user) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
+def revoke(client, certificate_id: str, body: dict, headers: dict | None = None):
+    return client.post(
+        f"/api/v1/certificates/{certificate_id}/revocation",
+        body,
+        content_type="application/json",
+        **(headers or {}),
+    )
+
+
 def upload(client, content: bytes, name="certificate.pdf", content_type="application/pdf"):
     return client.post(
         "/api/v1/verifications", {"file": SimpleUploadedFile(name, content, content_type)}
@@ -168,35 +177,21 @@ def test_uploads_over_10_mb_are_refused(client, db):
 
 
 def test_revocation_needs_a_login(client, issued):
-    response = client.post(
-        f"/api/v1/certificates/{issued.id}/revocation",
-        {"reason": "Fraud"},
-        content_type="application/json",
-    )
+    response = revoke(client, issued.id, {"reason": "Fraud"})
     assert response.status_code == 401
 
 
 @pytest.mark.parametrize("role", ["learner", "instructor"])
 def test_only_staff_revoke(client, issued, role, request):
     user = issued.learner if role == "learner" else request.getfixturevalue("instructor")
-    response = client.post(
-        f"/api/v1/certificates/{issued.id}/revocation",
-        {"reason": "Fraud"},
-        content_type="application/json",
-        **bearer(client, user),
-    )
+    response = revoke(client, issued.id, {"reason": "Fraud"}, bearer(client, user))
     assert response.status_code == 403
     assert client.get(f"/api/v1/certificates/{issued.id}/verification").json()["status"] == "valid"
 
 
 def test_staff_revocation_takes_effect_at_once(client, issued, staff):
     headers = bearer(client, staff)
-    response = client.post(
-        f"/api/v1/certificates/{issued.id}/revocation",
-        {"reason": "Obtained by fraud"},
-        content_type="application/json",
-        **headers,
-    )
+    response = revoke(client, issued.id, {"reason": "Obtained by fraud"}, headers)
     assert response.status_code == 200
     body = response.json()
     assert body["id"] == issued.id
@@ -207,41 +202,23 @@ def test_staff_revocation_takes_effect_at_once(client, issued, staff):
     assert verification["status"] == "revoked"
     assert verification["revocation_reason"] == "Obtained by fraud"
 
-    again = client.post(
-        f"/api/v1/certificates/{issued.id}/revocation",
-        {"reason": "Twice"},
-        content_type="application/json",
-        **headers,
-    )
+    again = revoke(client, issued.id, {"reason": "Twice"}, headers)
     assert again.status_code == 400
     assert "already revoked" in again.json()["detail"]
 
 
 def test_revocation_needs_a_reason_and_a_real_certificate(client, issued, staff):
     headers = bearer(client, staff)
-    blank = client.post(
-        f"/api/v1/certificates/{issued.id}/revocation",
-        {"reason": " "},
-        content_type="application/json",
-        **headers,
-    )
+    blank = revoke(client, issued.id, {"reason": " "}, headers)
     assert blank.status_code == 400
     assert "reason" in blank.json()["detail"]
-    missing = client.post(
-        f"/api/v1/certificates/{issued.id}/revocation",
-        {},
-        content_type="application/json",
-        **headers,
-    )
+    missing = revoke(client, issued.id, {}, headers)
     assert missing.status_code == 400
 
 
 def test_revoking_an_unknown_certificate_is_404(client, db, staff):
-    response = client.post(
-        "/api/v1/certificates/0000-0000-0000-0000-0000-0000-0000/revocation",
-        {"reason": "x"},
-        content_type="application/json",
-        **bearer(client, staff),
+    response = revoke(
+        client, "0000-0000-0000-0000-0000-0000-0000", {"reason": "x"}, bearer(client, staff)
     )
     assert response.status_code == 404
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from certificates.models import Certificate
 from courses.models import Cohort
-from tests.certificates.conftest import requirements_met
+from tests.certificates.conftest import requirements_met, spring_cohort_and_outsider
 from tests.conftest import make_user
 
 
@@ -18,13 +18,7 @@ def issue_certificates(*args) -> str:
 
 
 def test_issue_here_for_a_cohort_then_for_everyone(curriculum):
-    qualification = curriculum.qualification
-    cohort = Cohort.objects.create(name="Spring", page=qualification, starts_on="2026-03-01")
-    in_cohort = [make_user("learner", f"spring-{i}") for i in range(2)]
-    for learner in in_cohort:
-        requirements_met(learner, qualification, cohort)
-    alone = make_user("learner", "alone")
-    requirements_met(alone, qualification)
+    cohort, in_cohort, alone = spring_cohort_and_outsider(curriculum.qualification, members=2)
 
     out = issue_certificates(
         "--qualification", "test-qualification", "--cohort", str(cohort.id), "--here"

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from certificates.checks import CONTEXTS, format_problems, parse_time
+from certificates.credential_checks import format_problems
 from certificates.credentials import build_credential, certificate_url, status_list_url
+from certificates.dates import parse_time
 from certificates.issuance import add_months
-from certificates.jsonld import assert_fully_defined, expand
+from certificates.jsonld import CONTEXTS, assert_fully_defined, expand
 from certificates.models import StatusList
 from tests.certificates.conftest import HOLDER_NAME, issue
 from tests.conftest import make_user

@@ -17,12 +17,11 @@ import threading
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
-from django.utils import timezone
 
 from certificates import issuance
-from certificates.models import Award, Certificate
+from certificates.models import Certificate
 from courses.models import QualificationPage
-from tests.certificates.conftest import pem_key_file
+from tests.certificates.conftest import award_for, pem_key_file
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,20 +37,12 @@ def key_source(request, settings, tmp_path):
     return request.param
 
 
-def award_for(username: str, qualification) -> Award:
-    return Award.objects.create(
-        learner=make_user("learner", username),
-        qualification=qualification,
-        achieved_at=timezone.now(),
-    )
-
-
 def test_one_issuance_does_not_hold_up_another_learners(committed_curriculum, key_source):
     qualification = committed_curriculum.qualification
     # The first certificate creates and registers the key, which takes the locks rotation needs.
-    issuance.certificate_issue(award_id=award_for("first", qualification).id)
-    held_award = award_for("held", qualification)
-    other_award = award_for("other", qualification)
+    issuance.certificate_issue(award_id=award_for(make_user("learner", "first"), qualification).id)
+    held_award = award_for(make_user("learner", "held"), qualification)
+    other_award = award_for(make_user("learner", "other"), qualification)
 
     if connection.vendor != "postgresql":
         assert issuance.certificate_issue(award_id=held_award.id) is not None

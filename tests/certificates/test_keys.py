@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
 from django.utils import timezone
 
-from certificates.checks import parse_time
+from certificates.dates import parse_time
 from certificates.keys import (
     _register_current,
     did_document,

@@ -38,6 +38,7 @@ from certificates.signing import (
     sign,
     verify,
 )
+from tests.certificates.conftest import leaves, with_value, without
 
 VECTORS = Path(__file__).parent / "vectors" / "obv3p0"
 VECTOR = json.loads((VECTORS / "vector.json").read_text(encoding="utf-8"))
@@ -141,18 +142,6 @@ def no_network(monkeypatch):
 # Walking documents
 
 
-def leaves(node, path=()):
-    """(path, value) of every scalar in a JSON document."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from leaves(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from leaves(value, (*path, index))
-    else:
-        yield path, node
-
-
 def members(node, path=()):
     """The path of every dict entry and list item, at every depth."""
     items = (
@@ -165,24 +154,6 @@ def members(node, path=()):
     for key, value in items:
         yield (*path, key)
         yield from members(value, (*path, key))
-
-
-def with_value(document: dict, path: tuple, value) -> dict:
-    changed = copy.deepcopy(document)
-    parent = changed
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = value
-    return changed
-
-
-def without(document: dict, path: tuple) -> dict:
-    changed = copy.deepcopy(document)
-    parent = changed
-    for step in path[:-1]:
-        parent = parent[step]
-    del parent[path[-1]]
-    return changed
 
 
 def changes_of(path: tuple, value) -> list:

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from certificates.checks import bit_is_set, decode_bitstring, encoded_bitstring, parse_time
+from certificates.bitstring import bit_is_set, decode_bitstring, encoded_bitstring
+from certificates.dates import parse_time
 from certificates.issuance import certificate_revoke
 from certificates.keys import rotate_issuer_key, signing_key
 from certificates.models import StatusList

@@ -7,11 +7,11 @@ modules that share a rolled-back transaction.
 import threading
 
 from django.db import connection
-from django.utils import timezone
 
-from certificates.models import Award, Certificate
+from certificates.models import Certificate
 from certificates.tasks import issue_certificate
 from certificates.verification import Status, verify_by_id
+from tests.certificates.conftest import award_for
 from tests.conftest import make_user
 
 CALLS = 8
@@ -19,11 +19,7 @@ CALLS = 8
 
 def test_concurrent_and_repeated_calls_issue_one_certificate(committed_curriculum):
     learner = make_user("learner", "racer")
-    award = Award.objects.create(
-        learner=learner,
-        qualification=committed_curriculum.qualification,
-        achieved_at=timezone.now(),
-    )
+    award = award_for(learner, committed_curriculum.qualification)
     results, errors = [], []
     if connection.vendor == "postgresql":
         # Real concurrency: every call starts at once, each on its own database connection.

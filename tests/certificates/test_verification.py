@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from certificates.checks import xsd_datetime
 from certificates.credentials import canonical_json
+from certificates.dates import xsd_datetime
 from certificates.issuance import certificate_reissue, certificate_revoke
 from certificates.keys import signing_key, verification_method_id
 from certificates.models import Certificate
@@ -34,6 +34,7 @@ from tests.certificates.conftest import (
     leaves,
     re_signed,
     with_value,
+    without,
 )
 
 CHECKS = ["format", "signature", "issuer_key", "integrity", "revocation", "expiry"]
@@ -124,12 +125,7 @@ def test_removing_any_field_of_the_credential_fails(issued):
     credential = issued.credential
     still_trusted = []
     for path, _ in leaves(credential):
-        changed = copy.deepcopy(credential)
-        parent = changed
-        for step in path[:-1]:
-            parent = parent[step]
-        del parent[path[-1]]
-        if verify_credential(changed).status != Status.TAMPERED:
+        if verify_credential(without(credential, path)).status != Status.TAMPERED:
             still_trusted.append(path)
     assert still_trusted == []
 

@@ -5,7 +5,7 @@ import pytest
 from certificates.models import Award, Certificate
 from certificates.verification import Status, verify_by_id
 from courses.models import Cohort
-from tests.certificates.conftest import requirements_met
+from tests.certificates.conftest import requirements_met, spring_cohort_and_outsider
 from tests.conftest import make_user
 
 
@@ -22,12 +22,7 @@ def test_bulk_issue_for_a_cohort_then_progress(
     staff_client, curriculum, django_capture_on_commit_callbacks
 ):
     qualification = curriculum.qualification
-    cohort = Cohort.objects.create(name="Spring", page=qualification, starts_on="2026-03-01")
-    done = [make_user("learner", f"cohort-{i}") for i in range(2)]
-    for learner in done:
-        requirements_met(learner, qualification, cohort)
-    outside = make_user("learner", "outside-cohort")
-    requirements_met(outside, qualification)
+    cohort, done, outside = spring_cohort_and_outsider(qualification, members=2)
 
     form = staff_client.get("/admin/certificates/bulk/")
     assert form.status_code == 200

@@ -98,7 +98,7 @@ def test_killed_worker_loses_no_progress(start_worker):
 
 
 def test_killed_worker_issues_every_certificate_exactly_once(start_worker):
-    from certificates.issuance import pending_awards_sweep
+    from certificates.housekeeping import pending_awards_sweep
     from certificates.models import Award, Certificate
     from certificates.tasks import issue_certificate
     from courses.models import QualificationPage
@@ -133,7 +133,7 @@ def test_killed_worker_issues_every_certificate_exactly_once(start_worker):
     assert Certificate.objects.filter(is_current=True).count() == len(awards)
     # A worker killed after writing a PDF and before committing its row leaves the file behind;
     # the daily sweep deletes every file no certificate names (here without waiting an hour).
-    from certificates.issuance import orphan_pdfs_sweep
+    from certificates.housekeeping import orphan_pdfs_sweep
     from lms.storage import private_storage
 
     orphan_pdfs_sweep(older_than_seconds=0)

@@ -4,7 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.issuance import awards_for_bulk, certificate_issue
+from certificates.awards import awards_for_bulk
+from certificates.issuance import certificate_issue
 from certificates.models import Certificate
 from courses.models import Cohort, QualificationPage
 from lms.localization import default_locale

@@ -2,52 +2,23 @@
 
 Both verifiers use them: the site's (certificates.verification, which adds what only the
 registry knows: integrity against the issued copy, revocation, supersession) and the offline one
-(certificates.verify). Nothing here imports Django; the site translates the English messages
-(they are marked with gettext_noop for the message catalogue).
+(certificates.offline_verifier). Nothing here imports Django; the site translates the English
+messages (they are marked with gettext_noop for the message catalogue). The credential builder
+never imports this module: what both sides need (dates, the bitstring, the contexts) lives in
+certificates.dates, certificates.bitstring and certificates.jsonld.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
 import io
-from datetime import UTC, datetime
 
-from certificates.jsonld import OB_CONTEXT, VC_CONTEXT, CredentialError, assert_fully_defined
-
-CONTEXTS = [VC_CONTEXT, OB_CONTEXT]
+from certificates.dates import parse_time
+from certificates.jsonld import CONTEXTS, CredentialError, assert_fully_defined
 
 
 def gettext_noop(message: str) -> str:
     """Marks a message for translation without translating it (the caller does, if it can)."""
     return message
-
-
-# --- dates --------------------------------------------------------------------------------
-
-
-def xsd_datetime(moment: datetime) -> str:
-    """UTC, to the second, as credentials write dates: 2026-11-27T09:30:00Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value) -> datetime | None:
-    """A date-time with a time zone (xsd:dateTimeStamp), or None. A time without a zone is
-    ambiguous, so it counts as no date at all rather than being compared with aware times."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
-def period_covers(moment: datetime, valid_from: datetime | None, valid_until: datetime | None):
-    """Whether `moment` falls in [valid_from, valid_until); an open end is unbounded."""
-    return (valid_from is None or valid_from <= moment) and (
-        valid_until is None or moment < valid_until
-    )
 
 
 # --- format -------------------------------------------------------------------------------
@@ -121,33 +92,6 @@ def verification_method(document) -> str:
     proof = document.get("proof") if isinstance(document, dict) else None
     method = proof.get("verificationMethod") if isinstance(proof, dict) else None
     return method if isinstance(method, str) else ""
-
-
-# --- the revocation bitstring (W3C Bitstring Status List) ----------------------------------
-
-
-def encoded_bitstring(revoked_indexes: list[int], size: int) -> str:
-    """Multibase base64url ('u', no padding) of the GZIP-compressed bitstring; index 0 is the
-    leftmost bit."""
-    bits = bytearray(size // 8)
-    for index in revoked_indexes:
-        bits[index // 8] |= 0x80 >> (index % 8)
-    return "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits), mtime=0)).decode().rstrip("=")
-
-
-def decode_bitstring(encoded: str) -> bytes:
-    """The bitstring of an encodedList; ValueError when it is not one."""
-    if not isinstance(encoded, str) or not encoded.startswith("u"):
-        raise ValueError("encodedList is not multibase base64url (it must start with 'u').")
-    data = encoded[1:]
-    try:
-        return gzip.decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
-    except (ValueError, OSError, EOFError) as exc:
-        raise ValueError("encodedList is not GZIP-compressed base64url.") from exc
-
-
-def bit_is_set(bitstring: bytes, index: int) -> bool:
-    return bool(bitstring[index // 8] & (0x80 >> (index % 8)))
 
 
 # --- the PDF ------------------------------------------------------------------------------

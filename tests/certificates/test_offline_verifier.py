@@ -1,4 +1,4 @@
-"""The offline verifier, `python -m certificates.verify`: the files alone, no site, no database."""
+"""The offline verifier, `python -m certificates.offline_verifier`: the files alone, no site, no database."""
 
 import io
 import json
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from certificates import verify as offline
-from certificates.checks import xsd_datetime
+from certificates import offline_verifier as offline
 from certificates.credentials import build_credential, build_status_list
+from certificates.dates import xsd_datetime
 from certificates.issuance import certificate_revoke
 from certificates.keys import did_document, rotate_issuer_key
 from certificates.signing import sign
@@ -340,37 +340,41 @@ def test_online_fetching_uses_https_only(capsys, files):
     assert "refusing to fetch http://testserver/status/1: only HTTPS is used" in err
 
 
-def test_it_runs_without_django(files):
-    """A fresh interpreter with no Django settings: the command works and never imports Django."""
+def python_without_django_settings(*args) -> subprocess.CompletedProcess:
+    """`python *args` in a fresh interpreter, from the repository, with no Django settings."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    result = subprocess.run(
-        [sys.executable, "-m", "certificates.verify", files["pdf"], "--did-document", files["did"]],
+    return subprocess.run(
+        [sys.executable, *map(str, args)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_it_runs_without_django(files):
+    """A fresh interpreter with no Django settings: the command works and never imports Django,
+    nor do the pure modules it shares with the site."""
+    result = python_without_django_settings(
+        "-m", "certificates.offline_verifier", files["pdf"], "--did-document", files["did"]
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "status: VALID"
-    probe = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, certificates.verify; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    probe = python_without_django_settings(
+        "-c",
+        "import sys, certificates.offline_verifier, certificates.states, certificates.dates, "
+        "certificates.bitstring, certificates.credential_checks; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))",
     )
     assert probe.stdout.strip() == "[]", probe.stderr
 
 
 def test_the_usage_is_documented():
     doc = offline.__doc__
-    assert "python -m certificates.verify FILE.pdf|FILE.json [--did-document did.json]" in doc
+    assert (
+        "python -m certificates.offline_verifier FILE.pdf|FILE.json [--did-document did.json]"
+        in doc
+    )
     for option in ("--status-list", "--online", "exit code"):
         assert option in doc

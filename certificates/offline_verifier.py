@@ -1,8 +1,12 @@
-"""Verify a certificate offline: no website, no database, no Django settings.
+"""The offline verifier: check a certificate with no website, no database, no Django settings.
+
+The site's own verifier (the verify pages and the API) is certificates.verification; the checks
+both run are in certificates.credential_checks, and the rule that names a certificate's state in
+certificates.states.
 
 Usage:
 
-    python -m certificates.verify FILE.pdf|FILE.json [--did-document did.json]
+    python -m certificates.offline_verifier FILE.pdf|FILE.json [--did-document did.json]
         [--status-list status.json] [--online]
 
 FILE is a certificate PDF (the signed credential.json attached to it is checked) or the
@@ -29,7 +33,8 @@ Example:
 
     curl -sO https://academy.example.org/.well-known/did.json
     curl -s https://academy.example.org/status/1 -o status.json
-    python -m certificates.verify certificate.pdf --did-document did.json --status-list status.json
+    python -m certificates.offline_verifier certificate.pdf \
+        --did-document did.json --status-list status.json
 
 What it cannot check offline is the issuer's registry: that this file is the very one issued
 (the website compares the whole PDF), or that a certificate was superseded by a newer one.
@@ -46,16 +51,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from certificates.checks import (
+from certificates import states
+from certificates.bitstring import bit_is_set, decode_bitstring
+from certificates.credential_checks import (
     attached_credential,
-    bit_is_set,
-    decode_bitstring,
     format_problems,
     issuer_id,
-    parse_time,
-    period_covers,
     verification_method,
 )
+from certificates.dates import parse_time, period_covers
 from certificates.signing import CredentialError, public_key_from_multibase, verify
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -86,7 +90,7 @@ class Result:
 
     @property
     def valid(self) -> bool:
-        return self.status == "VALID"
+        return self.status == states.VALID.upper()
 
 
 # --- reading the inputs -------------------------------------------------------------------
@@ -230,7 +234,7 @@ def _expiry_check(credential: dict, now: datetime) -> Check:
     until = parse_time(credential.get("validUntil"))
     if until is None:
         return Check("expiry", True, "No expiry date.")
-    if until <= now:
+    if states.has_expired(until, now):
         return Check("expiry", False, f"Expired on {until.date().isoformat()}.")
     return Check("expiry", True, f"Valid until {until.date().isoformat()}.")
 
@@ -311,16 +315,17 @@ def verify_offline(
     revocation, revoked = _revocation_check(credential, status_list, did_document, now)
     checks.append(revocation)
 
-    result = Result(status="VALID", checks=checks)
     if not all(check.passed for check in checks[:3]):
-        result.status = "TAMPERED"
-        return result
-    if revoked:
-        result.status = "REVOKED"
-    elif not checks[3].passed:
-        result.status = "EXPIRED"
-    elif revocation.passed is False:
-        result.status = "INCONCLUSIVE"
+        return Result(status=states.TAMPERED.upper(), checks=checks)
+    state = states.certificate_state(
+        revoked=revoked,
+        superseded=False,  # only the issuer's registry knows of a newer certificate
+        valid_until=parse_time(credential.get("validUntil")),
+        now=now,
+    )
+    if state == states.VALID and revocation.passed is False:
+        state = states.INCONCLUSIVE  # valid, unless the list we could not trust says otherwise
+    result = Result(status=state.upper(), checks=checks)
     subject = credential["credentialSubject"]
     issuer = credential.get("issuer")
     result.facts = {
@@ -339,7 +344,7 @@ def verify_offline(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m certificates.verify",
+        prog="python -m certificates.offline_verifier",
         description="Verify a Cluster Manager Academy certificate (PDF or credential JSON) offline.",
     )
     parser.add_argument("file", type=Path, help="the certificate PDF or its credential.json")

@@ -1,23 +1,32 @@
 """Issuance on real Celery workers: the same award queued many times gives one certificate, and
-the bulk command shows the workers' progress."""
+the bulk command shows the workers' progress.
+
+The workers come from this folder's conftest (`start_worker`), the certificate helpers from
+tests/certificates/conftest.py."""
 
 import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
-from certificates.models import Award, Certificate
+from certificates.models import Certificate
 from certificates.tasks import issue_certificate
 from certificates.verification import Status, verify_by_id
-from tests.certificates.conftest import pem_key_file, requirements_met
-from tests.conftest import make_user
+from tests.certificates.conftest import award_for, pem_key_file, requirements_met
+from tests.conftest import Curriculum, load_test_curriculum, make_user
 from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration
 
 COPIES = 12
+
+
+@pytest.fixture
+def qualification(transactional_db):
+    """The test curriculum's qualification, committed so that the workers see it."""
+    load_test_curriculum()
+    return Curriculum().qualification
 
 
 @pytest.fixture
@@ -34,15 +43,9 @@ def finished(workers, task: str) -> int:
     return sum(len(re.findall(pattern, w.log_path.read_text())) for w in workers)
 
 
-def test_one_award_queued_many_times_gives_one_certificate(
-    committed_curriculum, start_worker, shared_key
-):
+def test_one_award_queued_many_times_gives_one_certificate(qualification, start_worker, shared_key):
     learner = make_user("learner", "queued-often")
-    award = Award.objects.create(
-        learner=learner,
-        qualification=committed_curriculum.qualification,
-        achieved_at=timezone.now(),
-    )
+    award = award_for(learner, qualification)
     # Two worker processes take the copies side by side.
     workers = [start_worker(name, extra_env=shared_key) for name in ("w1", "w2")]
     for _ in range(COPIES):
@@ -58,12 +61,10 @@ def test_one_award_queued_many_times_gives_one_certificate(
     assert verify_by_id(certificate.id).status == Status.VALID
 
 
-def test_the_bulk_command_shows_the_workers_progress(
-    committed_curriculum, start_worker, shared_key
-):
+def test_the_bulk_command_shows_the_workers_progress(qualification, start_worker, shared_key):
     learners = [make_user("learner", f"bulk-{i}") for i in range(2)]
     for learner in learners:
-        requirements_met(learner, committed_curriculum.qualification)
+        requirements_met(learner, qualification)
     start_worker(extra_env=shared_key)
     out = StringIO()
     call_command(
