@@ -111,6 +111,13 @@ def curriculum(_module_curriculum, db):
     return Curriculum()
 
 
+@pytest.fixture
+def committed_curriculum(transactional_db):
+    """The curriculum committed for real, for tests whose threads or workers must see it."""
+    load_test_curriculum()
+    return Curriculum()
+
+
 class Curriculum:
     """Handy lookups into the loaded test curriculum (default-language pages)."""
 

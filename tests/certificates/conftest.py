@@ -18,13 +18,12 @@ import copy
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.db import transaction
 from django.utils import timezone
 
 from certificates.issuance import certificate_issue
 from certificates.models import Award, Certificate
 from courses.models import Cohort, Enrolment, Milestone
-from tests.conftest import Curriculum, load_test_curriculum, make_user
+from tests.conftest import Curriculum, make_user
 
 HOLDER_NAME = "Zoë Ångström-Núñez"
 
@@ -57,31 +56,13 @@ def _issuer_keys(settings, _key_dir):
 
 
 @pytest.fixture(scope="module")
-def _module_transaction(django_db_setup, django_db_blocker, _key_dir):
-    """An open transaction for the whole module, rolled back at its end."""
+def _module_keys(_key_dir):
+    """The temporary key folder for what a module issues once, in its curriculum's transaction."""
     from django.conf import settings
 
     key_dir, settings.ISSUER_KEY_DIR = settings.ISSUER_KEY_DIR, _key_dir
-    try:
-        with django_db_blocker.unblock(), transaction.atomic():
-            load_test_curriculum()
-            yield
-            transaction.set_rollback(True)
-    finally:
-        settings.ISSUER_KEY_DIR = key_dir
-
-
-@pytest.fixture
-def curriculum(_module_transaction, db):
-    """Overrides tests/conftest.py's fixture: the same loader and helper, loaded once a module."""
-    return Curriculum()
-
-
-@pytest.fixture
-def committed_curriculum(transactional_db):
-    """The curriculum committed for real, for tests whose threads or workers must see it."""
-    load_test_curriculum()
-    return Curriculum()
+    yield
+    settings.ISSUER_KEY_DIR = key_dir
 
 
 def award_for(learner, qualification=None) -> Award:
@@ -125,18 +106,20 @@ def spring_cohort_and_outsider(qualification, *, members: int):
 
 
 @pytest.fixture(scope="module")
-def _holder(_module_transaction) -> tuple[str, bytes]:
+def _holder(_module_curriculum, _module_keys, django_db_blocker) -> tuple[str, bytes]:
     """A certificate issued once for the module: its ID and PDF."""
-    holder = make_user("learner", "holder", full_name=HOLDER_NAME, email="holder@example.org")
-    certificate = issue(holder)
-    return certificate.pk, certificate.pdf.open("rb").read()
+    with django_db_blocker.unblock():
+        holder = make_user("learner", "holder", full_name=HOLDER_NAME, email="holder@example.org")
+        certificate = issue(holder)
+        return certificate.pk, certificate.pdf.open("rb").read()
 
 
 @pytest.fixture(scope="module")
-def _other(_module_transaction) -> tuple[str, bytes]:
+def _other(_module_curriculum, _module_keys, django_db_blocker) -> tuple[str, bytes]:
     """A second genuine certificate, of another learner, issued once for the module."""
-    certificate = issue(make_user("learner", "second-holder", full_name="Wang Xiaoming"))
-    return certificate.pk, certificate.pdf.open("rb").read()
+    with django_db_blocker.unblock():
+        certificate = issue(make_user("learner", "second-holder", full_name="Wang Xiaoming"))
+        return certificate.pk, certificate.pdf.open("rb").read()
 
 
 @pytest.fixture

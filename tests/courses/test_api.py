@@ -1,4 +1,4 @@
-"""The courses API under /api/v1 (courses/api.py): the shapes issue 4 describes, never a correct
+"""The courses API under /api/v1 (courses/api/): the shapes issue 4 describes, never a correct
 answer where learners can read it, and 400/401/403/404/409 for everything wrong, never 500.
 """
 

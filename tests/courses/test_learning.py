@@ -1,4 +1,4 @@
-"""Learning rules (courses/learning.py, courses/access.py, views/learning.py): enrolment,
+"""Learning rules (courses/enrolment.py, lessons.py, knowledge_checks.py, submissions.py, access.py, views/learning.py): enrolment,
 prerequisites and modules that open in order, lesson completion recorded once, knowledge-check
 scoring and attempts, and field-project submissions (versions, deadlines, teams, returns).
 """

@@ -1,4 +1,4 @@
-"""The same completion or attempt posted concurrently counts once (courses/learning.py).
+"""The same completion or attempt posted concurrently counts once (courses/lessons.py, courses/knowledge_checks.py).
 
 On PostgreSQL the requests run in threads, each with its own connection, released together by
 a barrier; committed data is needed, so these tests use `transactional_db` and load the test

@@ -1,4 +1,4 @@
-"""Emails (courses/notifications.py, courses/tasks.py): each sent once by its key, after the
+"""Emails (lms/notifications, courses/reminders.py, courses/tasks.py): each sent once by its key, after the
 transaction commits, in the recipient's language; deadline reminders and inactivity nudges go
 only to the learners they concern.
 """

@@ -1,4 +1,4 @@
-"""Rendering the curriculum's pages (courses/models/pages.py, courses/selectors.py, templates):
+"""Rendering the curriculum's pages (courses/models/pages.py, courses/page_contexts.py, templates):
 every page type in both languages, for visitors and enrolled learners; the catalog's search and
 filters; no correct answer in a knowledge check's HTML before an attempt; the language switcher;
 and a course page's query count that does not grow with its modules.

@@ -14,7 +14,7 @@ from certificates.models import Certificate
 from certificates.tasks import issue_certificate
 from certificates.verification import Status, verify_by_id
 from tests.certificates.conftest import award_for, pem_key_file, requirements_met
-from tests.conftest import Curriculum, load_test_curriculum, make_user
+from tests.conftest import make_user
 from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration
@@ -23,10 +23,9 @@ COPIES = 12
 
 
 @pytest.fixture
-def qualification(transactional_db):
+def qualification(committed_curriculum):
     """The test curriculum's qualification, committed so that the workers see it."""
-    load_test_curriculum()
-    return Curriculum().qualification
+    return committed_curriculum.qualification
 
 
 @pytest.fixture
