@@ -4,14 +4,22 @@ Layout of courses/content/:
     site.<lang>.yaml                    home page, catalog and topics
     qualifications/<slug>.<lang>.yaml   a qualification and its field project
     courses/<nn>-<slug>.<lang>.yaml     a course, its modules, lessons and knowledge checks
+    glossary/<name>.yaml                English terms and the one Chinese term used for each
 where <lang> is `en` or `zh-hans`. Both languages of a file share every slug and key, so the
 loader links them as translations. docs/authoring.md describes each field.
+
+Two levels of rules. Reading (read_*) refuses anything the loader cannot build: a wrong type, a
+missing title, a question with no correct choice. The second edition's fields (a bank's `draw`,
+`scenario`, a choice's `feedback`, structured references) are read when present and checked for
+their type there; that they are present, and the curriculum's other editorial rules (bank sizes,
+scenario shares, real references, lesson lengths, the glossary), are checked by check_course,
+check_translation and check_curriculum, which list every problem instead of stopping at the first.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +31,9 @@ BLOCK_TYPES = ("markdown", "key_facts", "case_study", "comparison_table", "quote
 LESSON_WORDS_EN = (400, 1200)
 # Chinese has no spaces between words; about 1.7 characters per English word of the same text.
 LESSON_CHARS_ZH = (600, 2400)
+CHOICES_PER_QUESTION = (3, 5)
+# The source article of the whole curriculum; every other reference needs a URL.
+SOURCE_ARTICLE_MARK = "CCID"
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -41,6 +52,8 @@ class Choice:
     key: str
     text: str
     correct: bool
+    # Shown to a learner who chose this option, before the answers are revealed.
+    feedback: str = ""
 
 
 @dataclass
@@ -50,6 +63,8 @@ class Question:
     multiple: bool
     choices: list[Choice]
     explanation: str
+    # True when the learner applies an idea to a described situation.
+    scenario: bool = False
 
 
 @dataclass
@@ -58,7 +73,9 @@ class KnowledgeCheck:
     intro: str
     pass_mark: int
     max_attempts: int
-    questions: list[Question]
+    questions: list[Question]  # the bank
+    # Questions drawn from the bank for each attempt; None when the file gives none.
+    draw: int | None = None
 
 
 @dataclass
@@ -76,6 +93,10 @@ class Lesson:
             if kind != "references":
                 parts.extend(_strings(value))
         return "\n".join(parts)
+
+    def references(self) -> list[dict[str, Any]]:
+        """Every entry of the lesson's references blocks, in order."""
+        return [ref for block in self.body for ref in block.get("references") or []]
 
 
 @dataclass
@@ -135,6 +156,10 @@ class FieldProject:
     distinction_mark: int | None
     minimum_level: int
     rubric: list[RubricCriterion]
+    # The team defends the work before two assessors.
+    oral_defence: bool = False
+    # Each team member states their own contribution; graders see the statements.
+    contribution_statement: bool = False
 
 
 @dataclass
@@ -173,6 +198,26 @@ class Site:
     catalog_slug: str
     catalog_intro: str
     topics: list[TopicDef]
+
+
+@dataclass
+class GlossaryTerm:
+    """One English term and the one Chinese term the curriculum uses for it."""
+
+    en: str
+    zh: str
+    also_en: list[str] = field(default_factory=list)
+    also_zh: list[str] = field(default_factory=list)
+    avoid: list[str] = field(default_factory=list)
+    source: str = ""  # the glossary file that defines it
+
+    @property
+    def english_forms(self) -> list[str]:
+        return [self.en, *self.also_en]
+
+    @property
+    def chinese_forms(self) -> list[str]:
+        return [self.zh, *self.also_zh]
 
 
 @dataclass
@@ -292,7 +337,45 @@ def _unique(keys: list[str], where: str) -> None:
         seen.add(key)
 
 
-def _check_block(block: Any, where: str) -> dict[str, Any]:
+def is_source_article(reference: dict[str, Any]) -> bool:
+    """The CCID source article of the curriculum, the one reference that needs no URL."""
+    name = reference.get("author") or reference.get("citation") or ""
+    return isinstance(name, str) and SOURCE_ARTICLE_MARK in name
+
+
+def compose_citation(author: str, title: str, year: int, language: str = "en") -> str:
+    """The citation line the loader shows: English "Author, 'Title', Year.", Chinese with
+    Chinese punctuation: author, the title in book-title marks, year."""
+    if language == "en":
+        return f"{author}, '{title}', {year}."
+    return f"{author}，《{title}》，{year}。"  # noqa: RUF001 - Chinese punctuation
+
+
+def _read_reference(ref: Any, where: str, language: str) -> dict[str, Any]:
+    """A structured reference (author, title, year, url, note), handed on with the `citation`
+    and `url` the loader expects. A first-edition entry (`citation`, `url`) still reads; the
+    curriculum's check reports it."""
+    r = _Reader(ref, where)
+    if "citation" in r.data and not any(k in r.data for k in ("author", "title", "year")):
+        return {"citation": r.text("citation"), "url": r.text("url", required=False)}
+    author = r.text("author", max_length=300)
+    title = r.text("title", max_length=500)
+    year = r.integer("year", None, 1000, 2100)
+    url = r.text("url", required=False, max_length=1000)
+    if url and not re.match(r"^https?://\S+$", url):
+        raise ContentError(f"{where}.url: expected an http(s) address")
+    note = r.text("note", required=False, max_length=500)
+    unknown = set(r.data) - {"author", "title", "year", "url", "note"}
+    if unknown:
+        raise ContentError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+    reference = {"author": author, "title": title, "year": year, "url": url}
+    if note:
+        reference["note"] = note
+    reference["citation"] = compose_citation(author, title, year, language)
+    return reference
+
+
+def _check_block(block: Any, where: str, language: str = "en") -> dict[str, Any]:
     if not isinstance(block, dict) or len(block) != 1:
         raise ContentError(f"{where}: each body block is a mapping with one key")
     ((kind, value),) = block.items()
@@ -334,10 +417,7 @@ def _check_block(block: Any, where: str) -> dict[str, Any]:
     elif kind == "references":
         if not isinstance(value, list) or not value:
             raise ContentError(f"{where}: expected a list of references")
-        for i, ref in enumerate(value):
-            r = _Reader(ref, f"{where}[{i}]")
-            r.text("citation")
-            r.text("url", required=False)
+        value = [_read_reference(ref, f"{where}[{i}]", language) for i, ref in enumerate(value)]
     return {kind: value}
 
 
@@ -350,7 +430,10 @@ def _read_check(r: _Reader) -> KnowledgeCheck:
             cr = _Reader(c, f"{qr.where}.choices[{j}]")
             choices.append(
                 Choice(
-                    cr.slug("key"), cr.text("text", max_length=500), cr.boolean("correct", False)
+                    cr.slug("key"),
+                    cr.text("text", max_length=500),
+                    cr.boolean("correct", False),
+                    feedback=cr.text("feedback", required=False),
                 )
             )
         _unique([c.key for c in choices], f"{qr.where}.choices")
@@ -360,6 +443,7 @@ def _read_check(r: _Reader) -> KnowledgeCheck:
             multiple=qr.boolean("multiple", False),
             choices=choices,
             explanation=qr.text("explanation"),
+            scenario=qr.boolean("scenario", False),
         )
         correct = sum(c.correct for c in choices)
         if not 2 <= len(choices) <= 8:
@@ -376,10 +460,17 @@ def _read_check(r: _Reader) -> KnowledgeCheck:
         pass_mark=r.integer("pass_mark", 70, 1, 100),
         max_attempts=r.integer("max_attempts", 3, 0, 100),
         questions=questions,
+        draw=r.integer("draw", 1, 1, 100) if r.data.get("draw") is not None else None,
     )
 
 
-def read_course(path: Path) -> Course:
+def language_of(path: Path) -> str:
+    """`zh-hans` for a `*.zh-hans.yaml` file, English otherwise."""
+    return "zh-hans" if path.name.endswith(".zh-hans.yaml") else "en"
+
+
+def read_course(path: Path, language: str | None = None) -> Course:
+    language = language or language_of(path)
     data = _load_yaml(path)
     r = _Reader(data, path.name)
     modules = []
@@ -389,7 +480,8 @@ def read_course(path: Path) -> Course:
         for j, le in enumerate(mr.items("lessons")):
             lr = _Reader(le, f"{mr.where}.lessons[{j}]")
             body = [
-                _check_block(b, f"{lr.where}.body[{k}]") for k, b in enumerate(lr.items("body"))
+                _check_block(b, f"{lr.where}.body[{k}]", language)
+                for k, b in enumerate(lr.items("body"))
             ]
             lessons.append(
                 Lesson(
@@ -482,6 +574,8 @@ def read_qualification(path: Path) -> Qualification:
             else None,
             minimum_level=pr.integer("minimum_level", 2, 1, 6),
             rubric=criteria,
+            oral_defence=pr.boolean("oral_defence", False),
+            contribution_statement=pr.boolean("contribution_statement", False),
         )
     order_match = re.match(r"^(\d+)-", path.name)
     return Qualification(
@@ -535,6 +629,55 @@ def read_curriculum(language: str, content_dir: Path = CONTENT_DIR) -> Curriculu
     return curriculum
 
 
+def read_glossary(content_dir: Path = CONTENT_DIR) -> list[GlossaryTerm]:
+    """Every term of content_dir/glossary/*.yaml. Refuses an English term (or an `also_en`
+    form) that two entries define, in one file or in two, and an `avoid` form that another
+    entry allows."""
+    terms: list[GlossaryTerm] = []
+    defined: dict[str, str] = {}  # English form, case-folded -> where it is defined
+    for path in sorted((content_dir / "glossary").glob("*.yaml")):
+        data = _load_yaml(path)
+        if data is None:
+            continue
+        if not isinstance(data, list):
+            raise ContentError(f"{path.name}: expected a list of terms")
+        for i, entry in enumerate(data):
+            where = f"{path.name}[{i}]"
+            r = _Reader(entry, where)
+            unknown = set(r.data) - {"en", "also_en", "zh", "also_zh", "avoid", "note"}
+            if unknown:
+                raise ContentError(
+                    f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}"
+                )
+            term = GlossaryTerm(
+                en=r.text("en", max_length=200),
+                zh=r.text("zh", max_length=200),
+                also_en=r.strings("also_en", required=False),
+                also_zh=r.strings("also_zh", required=False),
+                avoid=r.strings("avoid", required=False),
+                source=path.name,
+            )
+            here = f"{where} ({term.en})"
+            for form in term.english_forms:
+                # The same words in another case are one form (one entry may list both).
+                key = form.casefold()
+                if defined.get(key, here) != here:
+                    raise ContentError(
+                        f"{where}: the English term {form!r} is already defined in {defined[key]}"
+                    )
+                defined[key] = here
+            terms.append(term)
+    allowed = {form: term for term in terms for form in term.chinese_forms}
+    for term in terms:
+        for form in term.avoid:
+            if form in allowed:
+                raise ContentError(
+                    f"{term.source} ({term.en}): avoid form {form!r} is the allowed form of "
+                    f"'{allowed[form].en}'"
+                )
+    return terms
+
+
 # --- checking -------------------------------------------------------------------------------
 
 
@@ -546,8 +689,175 @@ def lesson_length(lesson: Lesson, language: str) -> int:
     return len(_HAN.findall(text)) + len(_LATIN_WORD.findall(text))
 
 
-def check_course(course: Course, language: str) -> list[str]:
-    """Rules of the seeded curriculum (not of every course an author may write)."""
+def _default_glossary() -> tuple[list[GlossaryTerm], list[str]]:
+    try:
+        return read_glossary(CONTENT_DIR), []
+    except ContentError as exc:
+        return [], [f"glossary: {exc}"]
+
+
+def _english_pattern(form: str) -> re.Pattern[str]:
+    """A glossary form as it may appear in English text: whole words, with a plural ending.
+    A form with a capital matches as written; a lower-case one also with a capital first letter
+    (at the start of a sentence or a heading)."""
+    escaped = re.escape(form)
+    if form.endswith("y") and form[-2:-1].isalpha() and form[-2:-1] not in "aeiou":
+        body = escaped[:-1] + "(?:y|ies)"
+    else:
+        body = escaped + "(?:s|es)?"
+    if form == form.lower() and form[:1].isalpha():
+        body = f"[{form[0]}{form[0].upper()}]" + body[len(re.escape(form[0])) :]
+    return re.compile(rf"(?<![A-Za-z0-9-]){body}(?![A-Za-z0-9-])")
+
+
+def uses_english_term(text: str, term: GlossaryTerm) -> str | None:
+    """The first English form of the term that the text uses, or None."""
+    for form in term.english_forms:
+        if _english_pattern(form).search(text):
+            return form
+    return None
+
+
+def _masked(text: str, glossary: list[GlossaryTerm]) -> str:
+    """The text with every allowed Chinese form blanked out, longest first, so that an avoid
+    form that is part of an allowed one (基金 in 基金会) is not reported there."""
+    forms = sorted({f for term in glossary for f in term.chinese_forms}, key=len, reverse=True)
+    for form in forms:
+        text = text.replace(form, "\u25a1" * len(form))
+    return text
+
+
+def avoided_forms(text: str, glossary: list[GlossaryTerm]) -> list[tuple[str, GlossaryTerm]]:
+    """Each (avoid form, term) whose avoid form the Chinese text uses."""
+    masked = _masked(text, glossary)
+    found = []
+    # Longest first, each blanked once found: 欧洲卓越集群基金会 is one problem, not two.
+    avoid = sorted(((f, t) for t in glossary for f in t.avoid), key=lambda ft: -len(ft[0]))
+    for form, term in avoid:
+        if form in masked:
+            found.append((form, term))
+            masked = masked.replace(form, "\u25a1" * len(form))
+    return found
+
+
+def _avoid_problems(where: str, strings: list[str], glossary: list[GlossaryTerm]) -> list[str]:
+    return [
+        f"{where}: uses {form!r}; the glossary term for '{term.en}' is {term.zh!r}"
+        for form, term in avoided_forms("\n".join(strings), glossary)
+    ]
+
+
+def _lesson_text(lesson: Lesson) -> str:
+    return "\n".join([lesson.title, lesson.summary, lesson.text_for_counting()])
+
+
+def check_glossary(source: Course, translation: Course, glossary: list[GlossaryTerm]) -> list[str]:
+    """Each glossary term an English lesson uses appears in the Chinese lesson as `zh` or an
+    `also_zh` form."""
+    problems = []
+    chinese = {(m.slug, le.slug): le for m in translation.modules for le in m.lessons}
+    for module in source.modules:
+        for lesson in module.lessons:
+            other = chinese.get((module.slug, lesson.slug))
+            if other is None:
+                continue
+            english, zh_text = _lesson_text(lesson), _lesson_text(other)
+            for term in glossary:
+                form = uses_english_term(english, term)
+                if form and not any(f in zh_text for f in term.chinese_forms):
+                    allowed = " or ".join(repr(f) for f in term.chinese_forms)
+                    problems.append(
+                        f"{source.slug}/{module.slug}/{lesson.slug}: the English uses "
+                        f"{form!r}; the Chinese lesson must use {allowed}"
+                    )
+    return problems
+
+
+def _course_strings(course: Course) -> list[tuple[str, list[str]]]:
+    """The text of a course, place by place."""
+    places = [
+        (
+            course.slug,
+            [course.title, course.summary, course.overview, *course.learning_outcomes],
+        )
+    ]
+    for module in course.modules:
+        where = f"{course.slug}/{module.slug}"
+        places.append((where, [module.title, module.summary]))
+        for lesson in module.lessons:
+            places.append(
+                (
+                    f"{where}/{lesson.slug}",
+                    [lesson.title, lesson.summary, *_strings(lesson.body)],
+                )
+            )
+        check = module.knowledge_check
+        strings = [check.title, check.intro]
+        for q in check.questions:
+            strings += [q.text, q.explanation]
+            strings += [s for c in q.choices for s in (c.text, c.feedback)]
+        places.append((f"{where}/knowledge-check", strings))
+    return places
+
+
+def _check_bank(where: str, check: KnowledgeCheck, language: str) -> list[str]:
+    problems = []
+    questions = check.questions
+    if check.draw is None:
+        problems.append(f"{where}: the knowledge check needs 'draw' (questions per attempt)")
+    elif len(questions) < 2 * check.draw:
+        problems.append(
+            f"{where}: the bank has {len(questions)} questions for draw {check.draw}; "
+            f"give at least {2 * check.draw}"
+        )
+    scenarios = sum(q.scenario for q in questions)
+    if 2 * scenarios < len(questions):
+        problems.append(
+            f"{where}: {scenarios} of {len(questions)} questions are scenarios; "
+            f"give at least half ({(len(questions) + 1) // 2})"
+        )
+    low, high = CHOICES_PER_QUESTION
+    for q in questions:
+        here = f"{where}/{q.key}"
+        if not low <= len(q.choices) <= high:
+            problems.append(f"{here}: has {len(q.choices)} choices; give {low} to {high}")
+        missing = [c.key for c in q.choices if not c.feedback.strip()]
+        if missing:
+            problems.append(f"{here}: choice(s) {', '.join(missing)} need 'feedback'")
+        correct = sum(c.correct for c in q.choices)
+        if q.multiple and correct < 2:
+            problems.append(f"{here}: 'multiple: true' needs several correct choices")
+        if q.multiple and language == "en" and "select all that apply" not in q.text.lower():
+            problems.append(f"{here}: a multiple-answer question says 'Select all that apply'")
+    return problems
+
+
+def _check_references(where: str, lesson: Lesson) -> list[str]:
+    if not lesson.body or "references" not in lesson.body[-1]:
+        return [f"{where}: end the lesson with a references block"]
+    problems = []
+    references = lesson.references()
+    for i, ref in enumerate(references):
+        if "author" not in ref:
+            problems.append(
+                f"{where}: reference {i + 1} ({ref['citation'][:60]!r}) gives a 'citation'; "
+                "give author, title, year and url"
+            )
+        elif not ref.get("url") and not is_source_article(ref):
+            problems.append(f"{where}: reference {i + 1} ({ref['author']}) needs a 'url'")
+    if not any(not is_source_article(ref) for ref in references):
+        problems.append(f"{where}: name at least one source other than the CCID article")
+    return problems
+
+
+def check_course(
+    course: Course, language: str, glossary: list[GlossaryTerm] | None = None
+) -> list[str]:
+    """Rules of the seeded curriculum (not of every course an author may write).
+
+    For a Chinese course, `glossary` (by default the glossary of courses/content) names the
+    forms the text must not use.
+    """
     problems = []
     low, high = LESSON_WORDS_EN if language == "en" else LESSON_CHARS_ZH
     unit = "words" if language == "en" else "characters"
@@ -557,16 +867,18 @@ def check_course(course: Course, language: str) -> list[str]:
         where = f"{course.slug}/{module.slug}"
         if not 2 <= len(module.lessons) <= 4:
             problems.append(f"{where}: has {len(module.lessons)} lessons; give 2 to 4")
-        if not 3 <= len(module.knowledge_check.questions) <= 6:
-            problems.append(
-                f"{where}: knowledge check has {len(module.knowledge_check.questions)} questions; give 3 to 6"
-            )
+        problems += _check_bank(f"{where}/knowledge-check", module.knowledge_check, language)
         for lesson in module.lessons:
             size = lesson_length(lesson, language)
             if not low <= size <= high:
                 problems.append(f"{where}/{lesson.slug}: {size} {unit}; give {low} to {high}")
-            if not any("references" in block for block in lesson.body):
-                problems.append(f"{where}/{lesson.slug}: cite sources in a references block")
+            problems += _check_references(f"{where}/{lesson.slug}", lesson)
+    if language != "en":
+        if glossary is None:
+            glossary, errors = _default_glossary()
+            problems += errors
+        for place, strings in _course_strings(course):
+            problems += _avoid_problems(place, strings, glossary)
     return problems
 
 
@@ -575,8 +887,9 @@ def _course_shape(course: Course) -> Any:
         (
             m.slug,
             [le.slug for le in m.lessons],
+            m.knowledge_check.draw,
             [
-                (q.key, q.multiple, [(c.key, c.correct) for c in q.choices])
+                (q.key, q.multiple, q.scenario, [(c.key, c.correct) for c in q.choices])
                 for q in m.knowledge_check.questions
             ],
         )
@@ -584,8 +897,20 @@ def _course_shape(course: Course) -> Any:
     ]
 
 
-def check_translation(source: Course, translation: Course) -> list[str]:
-    """The two languages of a course must have the same tree, keys and correct answers."""
+def _lesson_shape(lesson: Lesson) -> Any:
+    """Block kinds, and the year and address of every reference."""
+    return (
+        [next(iter(block)) for block in lesson.body],
+        [(ref.get("year"), ref.get("url") or "") for ref in lesson.references()],
+    )
+
+
+def check_translation(
+    source: Course, translation: Course, glossary: list[GlossaryTerm] | None = None
+) -> list[str]:
+    """The two languages of a course must have the same tree, keys, banks and correct answers,
+    the same blocks and sources in each lesson, and the glossary's Chinese terms (by default
+    the glossary of courses/content; pass [] to leave the glossary out)."""
     problems = []
     if source.slug != translation.slug:
         problems.append(f"slug differs: {source.slug} / {translation.slug}")
@@ -597,15 +922,105 @@ def check_translation(source: Course, translation: Course) -> list[str]:
         problems.append(
             f"{source.slug}: modules, lessons, questions or correct answers differ between languages"
         )
+        for a, b in zip(_course_shape(source), _course_shape(translation), strict=False):
+            if a != b:
+                if a[2] != b[2]:
+                    problems.append(f"{source.slug}/{a[0]}: 'draw' differs ({a[2]} / {b[2]})")
+                for qa, qb in zip(a[3], b[3], strict=False):
+                    if qa != qb:
+                        problems.append(
+                            f"{source.slug}/{a[0]}: question {qa[0]} / {qb[0]} differs "
+                            "(key, multiple, scenario, choice keys or correct answers)"
+                        )
+                if len(a[3]) != len(b[3]):
+                    problems.append(f"{source.slug}/{a[0]}: {len(a[3])} / {len(b[3])} questions")
+    chinese = {(m.slug, le.slug): le for m in translation.modules for le in m.lessons}
+    for module in source.modules:
+        for lesson in module.lessons:
+            other = chinese.get((module.slug, lesson.slug))
+            if other is None:
+                continue
+            mine, theirs = _lesson_shape(lesson), _lesson_shape(other)
+            if mine[0] != theirs[0]:
+                problems.append(
+                    f"{source.slug}/{module.slug}/{lesson.slug}: blocks differ between languages "
+                    f"({', '.join(mine[0])} / {', '.join(theirs[0])})"
+                )
+            if mine[1] != theirs[1]:
+                problems.append(
+                    f"{source.slug}/{module.slug}/{lesson.slug}: references differ between "
+                    "languages (give the same sources, years and URLs in the same order)"
+                )
+    if glossary is None:
+        glossary, errors = _default_glossary()
+        problems += errors
+    problems += check_glossary(source, translation, glossary)
     return problems
 
 
-def check_curriculum(content_dir: Path = CONTENT_DIR, *, seeded_rules: bool = True) -> list[str]:
+def _find_course_files(content_dir: Path, course: str) -> dict[str, Path]:
+    """The two files of one course, named by slug (`cluster-foundations`) or by file stem
+    (`00-cluster-foundations`)."""
+    found = {}
+    for language in LANGUAGES:
+        for path in sorted((content_dir / "courses").glob(f"*.{language}.yaml")):
+            stem = path.name.removesuffix(f".{language}.yaml")
+            if stem == course or re.sub(r"^\d+-", "", stem) == course:
+                found[language] = path
+    return found
+
+
+def _check_one_course(content_dir: Path, course: str, seeded_rules: bool) -> list[str]:
+    files = _find_course_files(content_dir, course)
+    if not files:
+        return [f"{course}: no course file of that slug or name"]
+    problems: list[str] = []
+    glossary: list[GlossaryTerm] = []
+    if seeded_rules:
+        try:
+            glossary = read_glossary(content_dir)
+        except ContentError as exc:
+            problems.append(f"glossary: {exc}")
+    courses: dict[str, Course] = {}
+    for language in LANGUAGES:
+        if language not in files:
+            problems.append(f"{course}: no {language} file")
+            continue
+        try:
+            courses[language] = read_course(files[language], language)
+        except ContentError as exc:
+            problems.append(str(exc))
+    try:
+        topics = {t.slug for t in read_site(content_dir / "site.en.yaml").topics}
+    except (ContentError, OSError) as exc:
+        problems.append(f"site: {exc}")
+        topics = None
+    for language, read in courses.items():
+        if seeded_rules:
+            problems += [f"[{language}] {p}" for p in check_course(read, language, glossary)]
+        for slug in read.topics if topics is not None else []:
+            if slug not in topics:
+                problems.append(f"{read.slug}: unknown topic {slug!r}")
+    if len(courses) == 2:
+        problems += check_translation(
+            courses["en"], courses["zh-hans"], glossary if seeded_rules else []
+        )
+    return problems
+
+
+def check_curriculum(
+    content_dir: Path = CONTENT_DIR, *, seeded_rules: bool = True, course: str | None = None
+) -> list[str]:
     """Every problem in the content directory, or an empty list.
 
-    `seeded_rules` adds the rules of the seeded curriculum (module, lesson and question counts,
-    lesson length, references); the loader needs only a consistent structure.
+    `seeded_rules` adds the rules of the seeded curriculum (module and lesson counts, question
+    banks, feedback, lesson length, references, the glossary); the loader needs only a
+    consistent structure. `course` (a slug such as `cluster-foundations`, or a file name
+    without its language, such as `00-cluster-foundations`) checks that course's two files
+    alone: its rules, its translation and the glossary, but not how other files refer to it.
     """
+    if course is not None:
+        return _check_one_course(content_dir, course, seeded_rules)
     problems: list[str] = []
     by_language: dict[str, Curriculum] = {}
     for language in LANGUAGES:
@@ -613,6 +1028,12 @@ def check_curriculum(content_dir: Path = CONTENT_DIR, *, seeded_rules: bool = Tr
             by_language[language] = read_curriculum(language, content_dir)
         except ContentError as exc:
             problems.append(str(exc))
+    glossary: list[GlossaryTerm] = []
+    if seeded_rules:
+        try:
+            glossary = read_glossary(content_dir)
+        except ContentError as exc:
+            problems.append(f"glossary: {exc}")
     if problems:
         return problems
     en, zh = by_language["en"], by_language["zh-hans"]
@@ -626,25 +1047,29 @@ def check_curriculum(content_dir: Path = CONTENT_DIR, *, seeded_rules: bool = Tr
     if topic_slugs != {t.slug for t in zh.site.topics}:
         problems.append("site: topics differ between languages")
     for language, curriculum in by_language.items():
-        for course in curriculum.courses:
+        for read in curriculum.courses:
             if seeded_rules:
-                problems += [f"[{language}] {p}" for p in check_course(course, language)]
-            for slug in course.prerequisites:
+                problems += [f"[{language}] {p}" for p in check_course(read, language, glossary)]
+            for slug in read.prerequisites:
                 if slug not in course_slugs:
-                    problems.append(f"{course.slug}: unknown prerequisite {slug!r}")
-                elif course_position[slug] >= course_position.get(course.slug, -1):
+                    problems.append(f"{read.slug}: unknown prerequisite {slug!r}")
+                elif course_position[slug] >= course_position.get(read.slug, -1):
                     problems.append(
-                        f"{course.slug}: prerequisite {slug!r} must come in an earlier file"
+                        f"{read.slug}: prerequisite {slug!r} must come in an earlier file"
                     )
-            for slug in course.topics:
+            for slug in read.topics:
                 if slug not in topic_slugs:
-                    problems.append(f"{course.slug}: unknown topic {slug!r}")
+                    problems.append(f"{read.slug}: unknown topic {slug!r}")
+    if seeded_rules:
+        problems += _avoid_problems("site", _strings(asdict(zh.site)), glossary)
+        for qual in zh.qualifications:
+            problems += _avoid_problems(qual.slug, _strings(asdict(qual)), glossary)
     zh_courses = {c.slug: c for c in zh.courses}
-    for course in en.courses:
-        if course.slug not in zh_courses:
-            problems.append(f"{course.slug}: no Chinese file")
+    for read in en.courses:
+        if read.slug not in zh_courses:
+            problems.append(f"{read.slug}: no Chinese file")
         else:
-            problems += check_translation(course, zh_courses[course.slug])
+            problems += check_translation(read, zh_courses[read.slug], glossary)
     if {c.slug for c in zh.courses} - course_slugs:
         problems.append("a Chinese course file has no English source")
     zh_quals = {q.slug: q for q in zh.qualifications}
@@ -693,4 +1118,11 @@ def check_curriculum(content_dir: Path = CONTENT_DIR, *, seeded_rules: bool = Tr
                 b.minimum_level,
             ):
                 problems.append(f"{qual.slug}: field project rubric differs between languages")
+            rules_a = (a.oral_defence, a.contribution_statement, a.max_team_size)
+            rules_b = (b.oral_defence, b.contribution_statement, b.max_team_size)
+            if rules_a != rules_b:
+                problems.append(
+                    f"{qual.slug}: the field project's oral defence, contribution statements "
+                    "or team size differ between languages"
+                )
     return problems
