@@ -10,18 +10,16 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import progress
 from courses.models import (
     Cohort,
     CoursePage,
     Enrolment,
     Milestone,
-    ProgressEvent,
     QualificationPage,
 )
-from courses.progress import event_record
 from lms.errors import Conflict
 from lms.notifications.services import notify
 
@@ -64,12 +62,7 @@ def _enrol_one(
         enrolment.save(update_fields=["status"])
         created = True
     if created:
-        event_record(
-            learner_id=learner.id,
-            kind=ProgressEvent.Kind.ENROLLED,
-            key=f"enrolled:{enrolment.id}:{timezone.now().timestamp()}",
-            payload={"enrolment": enrolment.id, "page": page.id},
-        )
+        progress.enrolled(enrolment)
     return enrolment, created
 
 

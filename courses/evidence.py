@@ -5,8 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Enrolment, EvidenceSubmission, ProgressEvent, QualificationPage
-from courses.progress import event_record
+from courses import progress
+from courses.models import Enrolment, EvidenceSubmission, QualificationPage
 from lms.errors import Conflict
 from lms.notifications.services import notify
 
@@ -58,17 +58,7 @@ def evidence_review(
     evidence.reviewed_at = timezone.now()
     evidence.review_note = note
     evidence.save()
-    event_record(
-        learner_id=evidence.learner_id,
-        kind=ProgressEvent.Kind.EVIDENCE_REVIEWED,
-        key=f"evidence:{evidence.id}",
-        payload={
-            "qualification": evidence.qualification_id,
-            "approved": approve,
-            "review": evidence.id,
-        },
-        occurred_at=evidence.reviewed_at,
-    )
+    progress.evidence_reviewed(evidence)
     notify(
         evidence.learner,
         key=f"evidence-reviewed:{evidence.id}",

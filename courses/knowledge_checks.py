@@ -14,15 +14,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from courses import progress
 from courses.access import require_module_open
 from courses.models import (
     AttemptAllowance,
     KnowledgeCheckAttempt,
     KnowledgeCheckPage,
-    ProgressEvent,
 )
 from courses.outline import get_outline
-from courses.progress import event_record
 from lms.errors import Conflict
 
 # --- questions, answer key and feedback -------------------------------------------------------
@@ -185,18 +184,7 @@ def attempt_submit(*, learner, check: KnowledgeCheckPage, answers: dict) -> Atte
             )
     except IntegrityError as exc:
         raise Conflict(_("Another attempt was being saved at the same moment; try again.")) from exc
-    event_record(
-        learner_id=learner.id,
-        kind=ProgressEvent.Kind.CHECK_ATTEMPTED,
-        key=f"attempt:{attempt.id}",
-        payload={
-            "check": check.id,
-            "attempt": attempt.id,
-            "score": score,
-            "passed": attempt.passed,
-        },
-        occurred_at=attempt.submitted_at,
-    )
+    progress.check_attempted(attempt)
     left = None if not allowed else allowed - attempt.number
     reveal = attempt.passed or left == 0
     return AttemptResult(attempt, attempt_feedback(check, attempt, reveal), left, reveal)

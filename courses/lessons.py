@@ -6,10 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from courses import progress
 from courses.access import require_module_open
-from courses.models import LessonCompletion, LessonPage, ProgressEvent
+from courses.models import LessonCompletion, LessonPage
 from courses.outline import get_outline
-from courses.progress import event_record
 
 
 @transaction.atomic
@@ -22,11 +22,5 @@ def lesson_complete(*, learner, lesson: LessonPage) -> tuple[LessonCompletion, b
     require_module_open(learner, course_id=outline.module_course[module_id], module_id=module_id)
     completion, created = LessonCompletion.objects.get_or_create(learner=learner, lesson=lesson)
     if created:
-        event_record(
-            learner_id=learner.id,
-            kind=ProgressEvent.Kind.LESSON_COMPLETED,
-            key=f"lesson:{learner.id}:{lesson.id}",
-            payload={"lesson": lesson.id},
-            occurred_at=completion.completed_at,
-        )
+        progress.lesson_completed(completion)
     return completion, created

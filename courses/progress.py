@@ -62,6 +62,90 @@ def progress_enqueue(learner_id: int) -> None:
     send_after_commit("courses.tasks.process_progress", learner_id)
 
 
+# --- each kind of event: what it records (apply_event below reads the same payloads) ----------
+
+
+def enrolled(enrolment) -> bool:
+    return event_record(
+        learner_id=enrolment.learner_id,
+        kind=Kind.ENROLLED,
+        key=f"enrolled:{enrolment.id}:{timezone.now().timestamp()}",
+        payload={"enrolment": enrolment.id, "page": enrolment.page_id},
+    )
+
+
+def lesson_completed(completion) -> bool:
+    return event_record(
+        learner_id=completion.learner_id,
+        kind=Kind.LESSON_COMPLETED,
+        key=f"lesson:{completion.learner_id}:{completion.lesson_id}",
+        payload={"lesson": completion.lesson_id},
+        occurred_at=completion.completed_at,
+    )
+
+
+def check_attempted(attempt) -> bool:
+    return event_record(
+        learner_id=attempt.learner_id,
+        kind=Kind.CHECK_ATTEMPTED,
+        key=f"attempt:{attempt.id}",
+        payload={
+            "check": attempt.check_page_id,
+            "attempt": attempt.id,
+            "score": attempt.score,
+            "passed": attempt.passed,
+        },
+        occurred_at=attempt.submitted_at,
+    )
+
+
+def project_submitted(version, *, learner_id: int) -> bool:
+    submission = version.submission
+    return event_record(
+        learner_id=learner_id,
+        kind=Kind.PROJECT_SUBMITTED,
+        key=f"submitted:{submission.id}:{version.number}:{learner_id}",
+        payload={
+            "field_project": submission.field_project_id,
+            "submission": submission.id,
+            "version": version.number,
+        },
+        occurred_at=submission.latest_submitted_at,
+    )
+
+
+def grade_released(grade) -> bool:
+    return event_record(
+        learner_id=grade.learner_id,
+        kind=Kind.GRADE_RELEASED,
+        key=f"grade:{grade.id}:{grade.revision}",
+        payload={
+            "field_project": grade.submission.field_project_id,
+            "submission": grade.submission_id,
+            "grade": grade.id,
+            "revision": grade.revision,
+            "percent": str(grade.percent),
+            "passed": grade.passed,
+            "distinction": grade.distinction,
+        },
+        occurred_at=grade.released_at,
+    )
+
+
+def evidence_reviewed(evidence) -> bool:
+    return event_record(
+        learner_id=evidence.learner_id,
+        kind=Kind.EVIDENCE_REVIEWED,
+        key=f"evidence:{evidence.id}",
+        payload={
+            "qualification": evidence.qualification_id,
+            "approved": evidence.status == evidence.Status.APPROVED,
+            "review": evidence.id,
+        },
+        occurred_at=evidence.reviewed_at,
+    )
+
+
 # --- folding events into facts --------------------------------------------------------------
 
 

@@ -15,19 +15,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import progress
 from courses.enrolment import qualification_enrolled
 from courses.grading.permissions import can_grade
 from courses.models import (
     Enrolment,
     FieldProjectPage,
-    ProgressEvent,
     Submission,
     SubmissionFile,
     SubmissionMember,
     SubmissionVersion,
 )
 from courses.outline import get_outline
-from courses.progress import event_record
 from courses.uploads import check_uploads
 from lms.errors import Conflict
 
@@ -185,15 +184,5 @@ def submission_make(
         stored.file.save(item.name, ContentFile(item.content), save=False)
         stored.save()
     for member_id in submission.members.values_list("learner_id", flat=True):
-        event_record(
-            learner_id=member_id,
-            kind=ProgressEvent.Kind.PROJECT_SUBMITTED,
-            key=f"submitted:{submission.id}:{version.number}:{member_id}",
-            payload={
-                "field_project": project.id,
-                "submission": submission.id,
-                "version": version.number,
-            },
-            occurred_at=now,
-        )
+        progress.project_submitted(version, learner_id=member_id)
     return version

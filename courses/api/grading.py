@@ -18,34 +18,12 @@ from courses.api.schemas import (
     RowId,
 )
 from courses.knowledge_checks import answer_key as check_answer_key
-from courses.models import Grade, KnowledgeCheckPage
+from courses.models import KnowledgeCheckPage
 from lms.auth import AUTH
 
 router = Router(tags=["courses"])
 
-GRADE_MESSAGES = {
-    Grade.Status.DRAFT: "Draft saved; the learner cannot see it.",
-    Grade.Status.AWAITING_MODERATION: "The grade awaits moderation by a second marker before it is released.",
-    Grade.Status.RELEASED: "The grade is released to the learner.",
-}
 QUEUE_LIMIT = 500
-
-
-def _grade_out(grade: Grade) -> dict:
-    return {
-        "id": grade.id,
-        "submission": grade.submission_id,
-        "learner": grade.learner_id,
-        "status": grade.status,
-        "revision": grade.revision,
-        "percent": str(grade.percent),
-        "passed": grade.passed,
-        "distinction": grade.distinction,
-        "levels": grade.levels,
-        "feedback": grade.feedback,
-        "awaits_moderation": grade.status == Grade.Status.AWAITING_MODERATION,
-        "message": GRADE_MESSAGES[grade.status],
-    }
 
 
 def _queue_item(row: grading.queue.QueueRow) -> dict:
@@ -81,38 +59,26 @@ def grading_submissions(request, status: Literal[grading.queue.STATUSES] = "pend
     return [_queue_item(row) for row in grading.queue_rows(submissions, user)]
 
 
+def _options(payload) -> dict:
+    """A grading payload as the action's options (the API's names → the rules' names)."""
+    options = payload.model_dump()
+    options["learner_id"] = options.pop("learner")
+    options["expected_revision"] = options.pop("revision")
+    return options
+
+
 @router.post("/grading/submissions/{submission_id}/grade", response=GradeOut, auth=AUTH)
 def grade_submission(request, submission_id: RowId, payload: GradeIn):
     submission = grading.submission_for_grader(request.auth, submission_id)
-    grade = grading.grade_save(
-        grader=request.auth,
-        submission=submission,
-        levels=payload.levels,
-        feedback=payload.feedback,
-        criterion_feedback=payload.criterion_feedback,
-        release=payload.release,
-        learner_id=payload.learner,
-        expected_revision=payload.revision,
-        reason=payload.reason,
-    )
-    return _grade_out(grade)
+    return grading.grade_save(grader=request.auth, submission=submission, **_options(payload))
 
 
 @router.post("/grading/submissions/{submission_id}/moderation", response=GradeOut, auth=AUTH)
 def moderate_submission(request, submission_id: RowId, payload: ModerationIn):
     submission = grading.submission_for_grader(request.auth, submission_id)
-    grade = grading.grade_moderate(
-        moderator=request.auth,
-        submission=submission,
-        agree=payload.agree,
-        levels=payload.levels,
-        feedback=payload.feedback,
-        criterion_feedback=payload.criterion_feedback,
-        learner_id=payload.learner,
-        expected_revision=payload.revision,
-        reason=payload.reason,
+    return grading.grade_moderate(
+        moderator=request.auth, submission=submission, **_options(payload)
     )
-    return _grade_out(grade)
 
 
 @router.post("/grading/submissions/{submission_id}/return", response={200: dict}, auth=AUTH)

@@ -7,6 +7,11 @@ from typing import Annotated
 
 from ninja import Path, Schema
 
+from courses.knowledge_checks import public_questions
+from courses.models import Grade, KnowledgeCheckPage
+from courses.outline import get_outline
+from courses.page_contexts import course_tree
+
 # Ids beyond what the database columns hold are bad input (400), not a database error (500).
 # Page ids are 32-bit (Wagtail's pages); other rows have 64-bit ids.
 PageId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -24,6 +29,16 @@ class QualificationOut(Schema):
     requires_moderation: bool
     validity_months: int
 
+    @staticmethod
+    def resolve_courses(page) -> list[int]:
+        shape = get_outline().qualifications.get(page.id)
+        return list(shape.course_ids) if shape else []
+
+    @staticmethod
+    def resolve_field_project(page) -> int | None:
+        shape = get_outline().qualifications.get(page.id)
+        return shape.field_project_id if shape else None
+
 
 class CourseSummaryOut(Schema):
     id: int
@@ -35,6 +50,14 @@ class CourseSummaryOut(Schema):
     estimated_hours: float
     topics: list[str]
     prerequisites: list[int]
+
+    @staticmethod
+    def resolve_topics(course) -> list[str]:
+        return [t.slug for t in course.topics.all()]
+
+    @staticmethod
+    def resolve_prerequisites(course) -> list[int]:
+        return [p.required_id for p in course.prerequisites.all()]
 
 
 class ChoiceOut(Schema):
@@ -56,6 +79,10 @@ class KnowledgeCheckOut(Schema):
     max_attempts: int
     questions: list[QuestionOut]
 
+    @staticmethod
+    def resolve_questions(check) -> list[dict]:
+        return public_questions(check)
+
 
 class LessonOut(Schema):
     id: int
@@ -74,6 +101,21 @@ class ModuleOut(Schema):
 class CourseOut(CourseSummaryOut):
     sequential_modules: bool
     modules: list[ModuleOut]
+
+    @staticmethod
+    def resolve_modules(course) -> list[dict]:
+        tree = course_tree(course)
+        checks = KnowledgeCheckPage.objects.in_bulk([m["check"].id for m in tree if m["check"]])
+        return [
+            {
+                "id": m["page"].id,
+                "title": m["page"].title,
+                "url": m["page"].url,
+                "lessons": m["lessons"],
+                "knowledge_check": checks[m["check"].id] if m["check"] else None,
+            }
+            for m in tree
+        ]
 
 
 class EnrolmentOut(Schema):
@@ -198,6 +240,13 @@ class ModerationIn(Schema):
     reason: str = ""
 
 
+GRADE_MESSAGES = {
+    Grade.Status.DRAFT: "Draft saved; the learner cannot see it.",
+    Grade.Status.AWAITING_MODERATION: "The grade awaits moderation by a second marker before it is released.",
+    Grade.Status.RELEASED: "The grade is released to the learner.",
+}
+
+
 class GradeOut(Schema):
     id: int
     submission: int
@@ -211,6 +260,26 @@ class GradeOut(Schema):
     feedback: str
     awaits_moderation: bool
     message: str
+
+    @staticmethod
+    def resolve_submission(grade) -> int:
+        return grade.submission_id
+
+    @staticmethod
+    def resolve_learner(grade) -> int:
+        return grade.learner_id
+
+    @staticmethod
+    def resolve_percent(grade) -> str:
+        return str(grade.percent)
+
+    @staticmethod
+    def resolve_awaits_moderation(grade) -> bool:
+        return grade.status == Grade.Status.AWAITING_MODERATION
+
+    @staticmethod
+    def resolve_message(grade) -> str:
+        return GRADE_MESSAGES[grade.status]
 
 
 class ReturnIn(Schema):

@@ -15,18 +15,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import progress
 from courses.grading.permissions import GradingPermissionError, can_grade
 from courses.grading.rubric import score
 from courses.models import (
     FieldProjectPage,
     Grade,
     GradeChange,
-    ProgressEvent,
     RevisionRequest,
     Submission,
 )
 from courses.outline import get_outline
-from courses.progress import event_record
 from lms.errors import Conflict
 from lms.notifications.services import notify
 
@@ -90,21 +89,7 @@ def _release(grade: Grade, submission: Submission, project: FieldProjectPage) ->
     grade.status = Grade.Status.RELEASED
     grade.released_at = timezone.now()
     grade.save()
-    event_record(
-        learner_id=grade.learner_id,
-        kind=ProgressEvent.Kind.GRADE_RELEASED,
-        key=f"grade:{grade.id}:{grade.revision}",
-        payload={
-            "field_project": project.id,
-            "submission": submission.id,
-            "grade": grade.id,
-            "revision": grade.revision,
-            "percent": str(grade.percent),
-            "passed": grade.passed,
-            "distinction": grade.distinction,
-        },
-        occurred_at=grade.released_at,
-    )
+    progress.grade_released(grade)
     members = submission.members.count()
     released = submission.grades.filter(status=Grade.Status.RELEASED).count()
     if released >= members and submission.status != Submission.Status.GRADED:
