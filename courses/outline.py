@@ -15,17 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 from wagtail.models import Page
 
-from courses.models import (
-    CoursePage,
-    CoursePrerequisite,
-    FieldProjectPage,
-    KnowledgeCheckPage,
-    LessonPage,
-    ModulePage,
-    QualificationCourse,
-    QualificationPage,
-    QualificationPrerequisite,
-)
+from courses import models
 from lms.localization import default_locale
 
 CACHE_KEY = "courses:outline"
@@ -91,12 +81,12 @@ def _build(version: str) -> Outline:
     live = Page.objects.live().filter(locale=locale).order_by("path")
     rows = list(
         live.type(
-            CoursePage,
-            ModulePage,
-            LessonPage,
-            KnowledgeCheckPage,
-            QualificationPage,
-            FieldProjectPage,
+            models.CoursePage,
+            models.ModulePage,
+            models.LessonPage,
+            models.KnowledgeCheckPage,
+            models.QualificationPage,
+            models.FieldProjectPage,
         ).values_list("id", "path", "depth", "content_type__model")
     )
     courses = {r[0]: r for r in rows if r[3] == "coursepage"}
@@ -109,11 +99,11 @@ def _build(version: str) -> Outline:
             children.setdefault(parent_id, []).append((page_id, model))
 
     course_flags = dict(
-        CoursePage.objects.filter(id__in=courses).values_list("id", "sequential_modules")
+        models.CoursePage.objects.filter(id__in=courses).values_list("id", "sequential_modules")
     )
     course_prereqs: dict[int, list[int]] = {}
     for course_id, required_id in (
-        CoursePrerequisite.objects.filter(course_id__in=courses)
+        models.CoursePrerequisite.objects.filter(course_id__in=courses)
         .order_by("sort_order")
         .values_list("course_id", "required_id")
     ):
@@ -144,7 +134,7 @@ def _build(version: str) -> Outline:
     qualification_ids = [r[0] for r in rows if r[3] == "qualificationpage"]
     required: dict[int, list[int]] = {}
     for qid, cid in (
-        QualificationCourse.objects.filter(qualification_id__in=qualification_ids)
+        models.QualificationCourse.objects.filter(qualification_id__in=qualification_ids)
         .order_by("sort_order")
         .values_list("qualification_id", "course_id")
     ):
@@ -152,14 +142,14 @@ def _build(version: str) -> Outline:
             required.setdefault(qid, []).append(cid)
     qual_prereqs: dict[int, list[int]] = {}
     for qid, rid in (
-        QualificationPrerequisite.objects.filter(qualification_id__in=qualification_ids)
+        models.QualificationPrerequisite.objects.filter(qualification_id__in=qualification_ids)
         .order_by("sort_order")
         .values_list("qualification_id", "required_id")
     ):
         qual_prereqs.setdefault(qid, []).append(rid)
     flags = {
         row[0]: row[1:]
-        for row in QualificationPage.objects.filter(id__in=qualification_ids).values_list(
+        for row in models.QualificationPage.objects.filter(id__in=qualification_ids).values_list(
             "id", "evidence_required", "requires_moderation"
         )
     }

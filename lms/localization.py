@@ -62,6 +62,12 @@ def canonical_specific(model: type[Page], page_id: int) -> Page:
     return found if isinstance(found, model) else found.specific
 
 
+def shown_and_canonical(model: type[Page], page_id: int) -> tuple[Page, Page]:
+    """The live page with this id as a visitor sees it (in its own language), and its
+    default-language page of type `model`, which learning records use; 404 if there is none."""
+    return live_page(page_id), canonical_specific(model, page_id)
+
+
 def live_page(page_id: int) -> Page:
     """The live page with this id in whatever language it is, as its specific type, or 404."""
     page = Page.objects.live().filter(id=page_id).specific().first()

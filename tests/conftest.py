@@ -187,22 +187,23 @@ def other_learner(db):
     return make_user("learner", "omar")
 
 
-@pytest.fixture
-def instructor(curriculum):
+def make_instructor(username: str, teaches=("test-qualification",)):
+    """An instructor who teaches (grades) the test qualification."""
     from courses.teaching import teaching_assign
 
-    user = make_user("instructor", "ingrid")
-    teaching_assign(instructor=user, slugs=["test-qualification"])
+    user = make_user("instructor", username)
+    teaching_assign(instructor=user, slugs=list(teaches))
     return user
+
+
+@pytest.fixture
+def instructor(curriculum):
+    return make_instructor("ingrid")
 
 
 @pytest.fixture
 def second_instructor(curriculum):
-    from courses.teaching import teaching_assign
-
-    user = make_user("instructor", "kenji")
-    teaching_assign(instructor=user, slugs=["test-qualification"])
-    return user
+    return make_instructor("kenji")
 
 
 @pytest.fixture

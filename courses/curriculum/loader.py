@@ -20,6 +20,7 @@ from django.db import transaction
 from wagtail.models import Locale, Page, ReferenceIndex, Site
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from courses import models
 from courses.curriculum.schema import (
     CONTENT_DIR,
     Course,
@@ -30,20 +31,6 @@ from courses.curriculum.schema import (
     Qualification,
     check_curriculum,
     read_curriculum,
-)
-from courses.models import (
-    CatalogPage,
-    CoursePage,
-    CoursePrerequisite,
-    FieldProjectPage,
-    KnowledgeCheckPage,
-    LessonPage,
-    ModulePage,
-    QualificationCourse,
-    QualificationPage,
-    QualificationPrerequisite,
-    SeededPage,
-    Topic,
 )
 
 # Block ids derive from content keys, so that they are stable across runs and the same in
@@ -234,7 +221,7 @@ class CurriculumLoader:
         self.locales: dict[str, Locale] = {}
         # (language, kind, slug path) -> page; English pages are the translation sources.
         self.pages: dict[tuple[str, str], Page] = {}
-        self.topics: dict[tuple[str, str], Topic] = {}
+        self.topics: dict[tuple[str, str], models.Topic] = {}
 
     # Each page: find it by slug under its parent (in its locale), create or update it.
     def _sync_page(
@@ -266,7 +253,9 @@ class CurriculumLoader:
             parent.add_child(instance=page)
             revision = page.save_revision()
             revision.publish()
-            SeededPage.objects.create(page=page, source_hash=source_hash, revision_id=revision.id)
+            models.SeededPage.objects.create(
+                page=page, source_hash=source_hash, revision_id=revision.id
+            )
             self.report.created.append(f"[{language}] {label}")
             self.touched.append(page)
             self.pages[(language, label)] = page
@@ -274,7 +263,7 @@ class CurriculumLoader:
 
         page = existing.specific
         self.pages[(language, label)] = page
-        seeded = SeededPage.objects.filter(page=page).first()
+        seeded = models.SeededPage.objects.filter(page=page).first()
         edited = seeded is None or page.latest_revision_id != seeded.revision_id
         if seeded is not None and seeded.source_hash == source_hash and not edited:
             self.report.unchanged.append(f"[{language}] {label}")
@@ -288,7 +277,7 @@ class CurriculumLoader:
             apply_relations(page)
         revision = page.save_revision(log_action=True)
         revision.publish()
-        SeededPage.objects.update_or_create(
+        models.SeededPage.objects.update_or_create(
             page=page, defaults={"source_hash": source_hash, "revision_id": revision.id}
         )
         self.report.updated.append(f"[{language}] {label}")
@@ -312,7 +301,7 @@ class CurriculumLoader:
             self._remove_wagtail_placeholder()
         # The home page type is the catalog's parent as the page tree's rules declare it (the
         # site's front, in lms.home, sits above the curriculum and is not imported here).
-        (home_model,) = CatalogPage.allowed_parent_page_models()
+        (home_model,) = models.CatalogPage.allowed_parent_page_models()
         home = self._sync_page(
             model=home_model,
             parent=root,
@@ -353,10 +342,10 @@ class CurriculumLoader:
         self.pages[(language, "home")] = home
 
         for topic_def in curriculum.site.topics:
-            topic = Topic.objects.filter(slug=topic_def.slug, locale=locale).first()
+            topic = models.Topic.objects.filter(slug=topic_def.slug, locale=locale).first()
             if topic is None:
                 source = self.topics.get(("en", topic_def.slug))
-                topic = Topic(slug=topic_def.slug, locale=locale, name=topic_def.name)
+                topic = models.Topic(slug=topic_def.slug, locale=locale, name=topic_def.name)
                 if source is not None:
                     topic.translation_key = source.translation_key
                 topic.save()
@@ -366,7 +355,7 @@ class CurriculumLoader:
             self.topics[(language, topic_def.slug)] = topic
 
         catalog = self._sync_page(
-            model=CatalogPage,
+            model=models.CatalogPage,
             parent=home,
             language=language,
             slug=curriculum.site.catalog_slug,
@@ -403,10 +392,10 @@ class CurriculumLoader:
 
         def relations(page):
             page.topics = topics
-            page.prerequisites = [CoursePrerequisite(required=p) for p in prerequisites]
+            page.prerequisites = [models.CoursePrerequisite(required=p) for p in prerequisites]
 
         page = self._sync_page(
-            model=CoursePage,
+            model=models.CoursePage,
             parent=catalog,
             language=language,
             slug=course.slug,
@@ -439,7 +428,7 @@ class CurriculumLoader:
     ) -> None:
         label = f"course:{course.slug}/{module.slug}"
         page = self._sync_page(
-            model=ModulePage,
+            model=models.ModulePage,
             parent=course_page,
             language=language,
             slug=module.slug,
@@ -448,7 +437,7 @@ class CurriculumLoader:
         )
         for lesson in module.lessons:
             self._sync_page(
-                model=LessonPage,
+                model=models.LessonPage,
                 parent=page,
                 language=language,
                 slug=lesson.slug,
@@ -462,7 +451,7 @@ class CurriculumLoader:
             )
         check = module.knowledge_check
         self._sync_page(
-            model=KnowledgeCheckPage,
+            model=models.KnowledgeCheckPage,
             parent=page,
             language=language,
             slug="knowledge-check",
@@ -486,13 +475,15 @@ class CurriculumLoader:
 
         def relations(page):
             page.required_courses = [
-                QualificationCourse(course=c, sort_order=i) for i, c in enumerate(courses)
+                models.QualificationCourse(course=c, sort_order=i) for i, c in enumerate(courses)
             ]
-            page.prerequisites = [QualificationPrerequisite(required=q) for q in prerequisites]
+            page.prerequisites = [
+                models.QualificationPrerequisite(required=q) for q in prerequisites
+            ]
 
         data = asdict(qualification)
         page = self._sync_page(
-            model=QualificationPage,
+            model=models.QualificationPage,
             parent=catalog,
             language=language,
             slug=qualification.slug,
@@ -521,7 +512,7 @@ class CurriculumLoader:
             return
         course = self.pages.get((language, f"course:{project.course}")) if project.course else None
         self._sync_page(
-            model=FieldProjectPage,
+            model=models.FieldProjectPage,
             parent=page,
             language=language,
             slug=project.slug,

@@ -2,9 +2,11 @@
 
 from functools import wraps
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
 from lms.errors import Conflict
 
@@ -41,3 +43,9 @@ def handles_rule_errors(view):
             return action_error(request, 404, [str(exc) or "Not found."])
 
     return wrapper
+
+
+def learner_action(view):
+    """A form post by a signed-in user that runs a rule: POST only, login required, rule errors
+    shown as pages with their status."""
+    return require_POST(login_required(handles_rule_errors(view)))

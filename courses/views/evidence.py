@@ -5,21 +5,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
-from wagtail.models import Page
 
 from courses.evidence import evidence_review, evidence_submit
 from courses.models import EvidenceSubmission, QualificationPage
-from courses.views.errors import handles_rule_errors
-from lms.localization import canonical_specific
+from courses.views.errors import learner_action
+from lms.localization import shown_and_canonical
 
 
-@require_POST
-@login_required
-@handles_rule_errors
+@learner_action
 def submit(request, qualification_id: int):
-    shown = get_object_or_404(Page.objects.live(), pk=qualification_id).specific
-    qualification = canonical_specific(QualificationPage, qualification_id)
+    shown, qualification = shown_and_canonical(QualificationPage, qualification_id)
     evidence_submit(
         learner=request.user,
         qualification=qualification,
@@ -41,9 +36,7 @@ def review_list(request):
     return render(request, "courses/grading/evidence.html", {"pending": pending})
 
 
-@require_POST
-@login_required
-@handles_rule_errors
+@learner_action
 def review(request, evidence_id: int):
     evidence = get_object_or_404(EvidenceSubmission, pk=evidence_id)
     evidence_review(

@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
 from courses import analytics, grading
@@ -18,7 +17,7 @@ from courses.models import (
     GradeChange,
     Submission,
 )
-from courses.views.errors import action_error, handles_rule_errors, messages_of
+from courses.views.errors import action_error, handles_rule_errors, learner_action, messages_of
 from lms.errors import Conflict
 from lms.localization import localized
 
@@ -135,14 +134,17 @@ def _form_feedback(request):
     }
 
 
-def _revision(request):
-    value = request.POST.get("revision", "")
-    return int(value) if value.isdigit() else None
+def _target(request) -> dict:
+    """Whose grade a grading form is about, the revision it replaces and the reason given."""
+    learner, revision = request.POST.get("learner", ""), request.POST.get("revision", "")
+    return {
+        "learner_id": int(learner) if learner.isdigit() else None,
+        "expected_revision": int(revision) if revision.isdigit() else None,
+        "reason": request.POST.get("reason", ""),
+    }
 
 
-@require_POST
-@login_required
-@handles_rule_errors
+@learner_action
 def grade(request, submission_id: int):
     submission = grading.submission_for_grader(request.user, submission_id)
     state = {
@@ -158,11 +160,7 @@ def grade(request, submission_id: int):
             criterion_feedback=state["criterion_feedback"],
             feedback=state["feedback"],
             release=request.POST.get("action") == "release",
-            learner_id=int(request.POST["learner"])
-            if request.POST.get("learner", "").isdigit()
-            else None,
-            expected_revision=_revision(request),
-            reason=request.POST.get("reason", ""),
+            **_target(request),
         )
     except (ValidationError, Conflict) as exc:
         context = _grading_context(request, submission, form_state=state)
@@ -182,9 +180,7 @@ def grade(request, submission_id: int):
     return redirect(f"{request.path.rsplit('/grade/', 1)[0]}/?learner={result.learner_id}")
 
 
-@require_POST
-@login_required
-@handles_rule_errors
+@learner_action
 def moderate(request, submission_id: int):
     submission = grading.submission_for_grader(request.user, submission_id)
     agree = request.POST.get("decision") == "agree"
@@ -197,11 +193,7 @@ def moderate(request, submission_id: int):
             feedback=None if agree else request.POST.get("feedback"),
             # The adjust form has no per-criterion boxes: keep the first marker's comments.
             criterion_feedback=None if agree else (_form_feedback(request) or None),
-            learner_id=int(request.POST["learner"])
-            if request.POST.get("learner", "").isdigit()
-            else None,
-            expected_revision=_revision(request),
-            reason=request.POST.get("reason", ""),
+            **_target(request),
         )
     except ValidationError as exc:
         return action_error(request, 400, messages_of(exc))
@@ -209,9 +201,7 @@ def moderate(request, submission_id: int):
     return redirect(f"{request.path.rsplit('/moderate/', 1)[0]}/?learner={result.learner_id}")
 
 
-@require_POST
-@login_required
-@handles_rule_errors
+@learner_action
 def return_for_revision(request, submission_id: int):
     submission = grading.submission_for_grader(request.user, submission_id)
     grading.submission_return(

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
 from courses.enrolment import enrolment_create
@@ -23,8 +22,8 @@ from courses.models import (
     SubmissionFile,
 )
 from courses.submissions import can_view_submission, submission_make
-from courses.views.errors import handles_rule_errors, messages_of
-from lms.localization import canonical_specific, live_page
+from courses.views.errors import learner_action, messages_of
+from lms.localization import canonical_specific, live_page, shown_and_canonical
 
 
 def _back(request, page: Page, fallback_page: Page | None = None):
@@ -34,9 +33,7 @@ def _back(request, page: Page, fallback_page: Page | None = None):
     return redirect((fallback_page or page).url)
 
 
-@require_POST
-@login_required
-@handles_rule_errors
+@learner_action
 def enrol(request, page_id: int):
     shown = live_page(page_id)
     if not isinstance(shown, CoursePage | QualificationPage):
@@ -52,24 +49,18 @@ def enrol(request, page_id: int):
     return _back(request, shown)
 
 
-@require_POST
-@login_required
-@handles_rule_errors
+@learner_action
 def lesson_complete(request, lesson_id: int):
-    shown = live_page(lesson_id)
-    lesson = canonical_specific(LessonPage, lesson_id)
+    shown, lesson = shown_and_canonical(LessonPage, lesson_id)
     _completion, created = complete_lesson(learner=request.user, lesson=lesson)
     if created:
         messages.success(request, _("Lesson marked complete."))
     return _back(request, shown)
 
 
-@require_POST
-@login_required
-@handles_rule_errors
+@learner_action
 def check_attempt(request, check_id: int):
-    shown = live_page(check_id)
-    check = canonical_specific(KnowledgeCheckPage, check_id)
+    shown, check = shown_and_canonical(KnowledgeCheckPage, check_id)
     answers = {}
     for key in request.POST:
         if key.startswith("q-"):
@@ -89,12 +80,9 @@ def check_attempt(request, check_id: int):
     return redirect(shown.url + "#results")
 
 
-@require_POST
-@login_required
-@handles_rule_errors
+@learner_action
 def project_submit(request, project_id: int):
-    shown = live_page(project_id)
-    project = canonical_specific(FieldProjectPage, project_id)
+    shown, project = shown_and_canonical(FieldProjectPage, project_id)
     team = [name for name in request.POST.get("team", "").replace(",", " ").split() if name]
     try:
         submission_make(

@@ -4,15 +4,12 @@ These tests commit (threads need to see each other's rows), so they live apart f
 modules that share a rolled-back transaction.
 """
 
-import threading
-
-from django.db import connection
-
 from certificates.models import Certificate
 from certificates.tasks import issue_certificate
 from certificates.verification import Status, verify_by_id
 from tests.certificates.conftest import award_for
 from tests.conftest import make_user
+from tests.support.concurrency import all_at_once
 
 CALLS = 8
 
@@ -20,32 +17,11 @@ CALLS = 8
 def test_concurrent_and_repeated_calls_issue_one_certificate(committed_curriculum):
     learner = make_user("learner", "racer")
     award = award_for(learner, committed_curriculum.qualification)
-    results, errors = [], []
-    if connection.vendor == "postgresql":
-        # Real concurrency: every call starts at once, each on its own database connection.
-        start = threading.Barrier(CALLS)
-
-        def call():
-            try:
-                start.wait()
-                results.append(issue_certificate(award.id))
-            except Exception as exc:  # reported below, with the others
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=call) for _ in range(CALLS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    else:
-        # SQLite has one writer at a time: the same code path, call after call (the path where
-        # the constraint settles a race is tested in test_issuance.py).
-        results = [issue_certificate(award.id) for _ in range(CALLS)]
+    # Together on PostgreSQL; in turn on SQLite (the path where the constraint settles a race is
+    # tested in test_issuance.py).
+    results = all_at_once(lambda: issue_certificate(award.id), CALLS)
     results += [issue_certificate(award.id), issue_certificate.delay(award.id).get()]
 
-    assert errors == []
     assert len(results) == CALLS + 2
     assert len(set(results)) == 1
     certificate = Certificate.objects.get(award=award)

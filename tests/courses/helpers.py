@@ -59,6 +59,22 @@ def request_as(user, path="/"):
     return request
 
 
+def release(grader, submission, rank: int):
+    """Grade every criterion of the submission's project at `rank` (1 = lowest) and release it."""
+    from courses.grading import grade_save
+
+    project = submission.field_project.specific
+    return grade_save(
+        grader=grader, submission=submission, levels=levels_for(project, rank), release=True
+    )
+
+
+def post_grade(client, submission, rank: int, **fields):
+    """Post the grading page's form with every criterion at `rank`."""
+    form = {f"level-{c}": level for c, level in levels_for(submission.field_project, rank).items()}
+    return client.post(f"/en/grading/submissions/{submission.id}/grade/", {**form, **fields})
+
+
 def set_moderation(qualification, required: bool):
     """Change whether a qualification needs a second marker, as an author would (publish)."""
     qualification.requires_moderation = required

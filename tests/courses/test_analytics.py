@@ -13,12 +13,11 @@ from django.utils import timezone
 
 from courses.analytics import csv_safe, grade_rows, pages_for, report
 from courses.enrolment import enrolment_create
-from courses.grading import grade_save
 from courses.knowledge_checks import attempt_submit
 from courses.models import Cohort, ProgressSnapshot
 from courses.progress import learner_events_process
 from tests.conftest import answers_for, make_user
-from tests.courses.helpers import complete_module, levels_for, submit
+from tests.courses.helpers import complete_module, release, submit
 
 
 @pytest.fixture
@@ -73,12 +72,7 @@ def test_work_waiting_for_a_second_marker_is_counted(curriculum, cohort_activity
     from courses.models import Submission
 
     submission = Submission.objects.get()
-    grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(curriculum.project, 3),
-        release=True,
-    )
+    release(instructor, submission, 3)
     result = report(page=curriculum.qualification)
     assert (result["waiting"], result["awaiting_moderation"]) == (1, 1)
 
@@ -143,12 +137,7 @@ def test_the_grade_export(client, curriculum, cohort_activity, instructor):
     from tests.courses.helpers import set_moderation
 
     set_moderation(curriculum.qualification, False)
-    grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(curriculum.project, 4),
-        release=True,
-    )
+    release(instructor, submission, 4)
 
     rows = list(grade_rows(page=curriculum.qualification))
     assert rows[0][:5] == ["username", "full_name", "email", "status", "progress_percent"]

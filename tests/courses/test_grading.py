@@ -35,7 +35,7 @@ from courses.models import (
 )
 from lms.errors import Conflict
 from tests.conftest import make_user
-from tests.courses.helpers import levels_for, set_moderation, submit
+from tests.courses.helpers import levels_for, post_grade, release, set_moderation, submit
 
 
 @pytest.fixture
@@ -164,9 +164,7 @@ def test_a_second_marker_can_adjust_the_grade(
     curriculum, enrolled, instructor, second_instructor, submission
 ):
     project = curriculum.project
-    grade_save(
-        grader=instructor, submission=submission, levels=levels_for(project, 3), release=True
-    )
+    release(instructor, submission, 3)
     with pytest.raises(ValidationError, match="choose the levels"):
         grade_moderate(moderator=second_instructor, submission=submission, agree=False)
 
@@ -200,12 +198,7 @@ def test_without_moderation_a_release_is_immediate(
 ):
     set_moderation(curriculum.qualification, False)
     with django_capture_on_commit_callbacks(execute=True):
-        grade = grade_save(
-            grader=instructor,
-            submission=submission,
-            levels=levels_for(curriculum.project, 3),
-            release=True,
-        )
+        grade = release(instructor, submission, 3)
     assert grade.status == Grade.Status.RELEASED and grade.moderated_by is None
     assert released_events(enrolled).count() == 1
     (email,) = [m for m in mail.outbox if "grade" in m.subject.lower()]
@@ -253,10 +246,8 @@ def test_the_grading_form_shows_the_other_graders_change(
         expected_revision=1,
     )
     client.force_login(instructor)
-    form = {f"level-{c}": lv for c, lv in levels_for(project, 2).items()}
-    response = client.post(
-        f"/en/grading/submissions/{submission.id}/grade/",
-        {**form, "revision": "1", "feedback": "My draft feedback.", "action": "draft"},
+    response = post_grade(
+        client, submission, 2, revision="1", feedback="My draft feedback.", action="draft"
     )
     assert response.status_code == 409
     body = response.content.decode()
@@ -335,9 +326,7 @@ def test_anonymous_grading_hides_names_until_release(
     assert "Lena Lindqvist" in _page(client, staff, "/en/grading/")
     assert api.get("/grading/submissions", user=staff).json()[0]["learner"] == "lena"
 
-    grade_save(
-        grader=instructor, submission=submission, levels=levels_for(project, 3), release=True
-    )
+    release(instructor, submission, 3)
     all_items = api.get("/grading/submissions", user=instructor, status="all").json()
     assert all_items[0]["learner"] == "lena"
     assert "Lena Lindqvist" in _page(
@@ -466,12 +455,7 @@ def test_the_queue_is_oldest_first_with_late_and_resubmission_flags(
 def test_the_queue_filters_by_status(curriculum, enrolled, instructor, submission):
     assert list(grading_queue(instructor)) == [submission]
     assert list(grading_queue(instructor, status="graded")) == []
-    grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(curriculum.project, 3),
-        release=True,
-    )
+    release(instructor, submission, 3)
     # Awaiting a second marker still counts as pending.
     assert list(grading_queue(instructor)) == [submission]
 

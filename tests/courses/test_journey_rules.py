@@ -32,7 +32,14 @@ from courses.page_contexts import knowledge_check_context, qualification_context
 from lms.errors import Conflict
 from tests.conftest import answers_for
 from tests.courses.conftest import EVIDENCE_STATEMENT as STATEMENT
-from tests.courses.helpers import levels_for, request_as, set_moderation, submit
+from tests.courses.helpers import (
+    levels_for,
+    post_grade,
+    release,
+    request_as,
+    set_moderation,
+    submit,
+)
 
 
 def zh(page):
@@ -268,9 +275,7 @@ def submission(curriculum, enrolled):
 def test_a_draft_cannot_be_saved_over_a_released_grade(curriculum, instructor, submission):
     project = curriculum.project
     set_moderation(curriculum.qualification, False)
-    released = grade_save(
-        grader=instructor, submission=submission, levels=levels_for(project, 3), release=True
-    )
+    released = release(instructor, submission, 3)
     assert released.status == Grade.Status.RELEASED and released.revision == 1
 
     with pytest.raises(Conflict, match="This grade is released") as caught:
@@ -306,16 +311,11 @@ def test_a_draft_cannot_be_saved_over_a_released_grade(curriculum, instructor, s
 def test_the_grading_form_refuses_a_draft_over_a_released_grade(
     client, curriculum, instructor, submission
 ):
-    project = curriculum.project
     set_moderation(curriculum.qualification, False)
-    grade_save(
-        grader=instructor, submission=submission, levels=levels_for(project, 3), release=True
-    )
+    release(instructor, submission, 3)
     client.force_login(instructor)
-    form = {f"level-{c}": lv for c, lv in levels_for(project, 4).items()}
-    response = client.post(
-        f"/en/grading/submissions/{submission.id}/grade/",
-        {**form, "revision": "1", "feedback": "Draft over it.", "action": "draft"},
+    response = post_grade(
+        client, submission, 4, revision="1", feedback="Draft over it.", action="draft"
     )
     assert response.status_code == 409
     assert "This grade is released" in response.content.decode()
@@ -342,9 +342,7 @@ def test_a_released_fail_can_be_returned_and_graded_again(
 ):
     project = curriculum.project
     set_moderation(curriculum.qualification, False)
-    failed = grade_save(
-        grader=instructor, submission=submission, levels=levels_for(project, 1), release=True
-    )
+    failed = release(instructor, submission, 1)
     assert failed.status == Grade.Status.RELEASED and not failed.passed
     submission.refresh_from_db()
     assert submission.status == Submission.Status.GRADED
@@ -380,9 +378,7 @@ def test_a_resubmitted_version_can_be_graded_in_draft_first(
     # The released fail was for version 1; version 2 is graded afresh, starting with a draft.
     project = curriculum.project
     set_moderation(curriculum.qualification, False)
-    grade_save(
-        grader=instructor, submission=submission, levels=levels_for(project, 1), release=True
-    )
+    release(instructor, submission, 1)
     submission_return(instructor=instructor, submission=submission, feedback="Rework the plan.")
     submit(enrolled, project, report="Reworked action plan.")
     submission.refresh_from_db()
@@ -412,12 +408,7 @@ def test_a_resubmitted_version_can_be_graded_in_draft_first(
 
 def test_a_released_pass_cannot_be_returned(curriculum, instructor, submission):
     set_moderation(curriculum.qualification, False)
-    grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(curriculum.project, 3),
-        release=True,
-    )
+    release(instructor, submission, 3)
     submission.refresh_from_db()
     assert can_return(submission) is False
     with pytest.raises(Conflict, match="one graded as not passed, can be returned"):
@@ -429,12 +420,7 @@ def test_a_released_pass_cannot_be_returned(curriculum, instructor, submission):
 
 def test_a_grade_awaiting_moderation_blocks_a_return(curriculum, instructor, submission):
     assert curriculum.qualification.requires_moderation
-    grade = grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(curriculum.project, 3),
-        release=True,
-    )
+    grade = release(instructor, submission, 3)
     assert grade.status == Grade.Status.AWAITING_MODERATION
     submission.refresh_from_db()
     assert submission.status == Submission.Status.SUBMITTED
@@ -453,12 +439,7 @@ def test_the_grading_page_offers_a_return_only_when_allowed(
     client.force_login(instructor)
     assert "Return for revision</h2>" in body_of(client, url)
 
-    grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(curriculum.project, 3),
-        release=True,
-    )  # awaits moderation
+    release(instructor, submission, 3)  # awaits moderation
     assert "Return for revision</h2>" not in body_of(client, url)
     response = client.post(f"{url}return/", {"feedback": "Please revise."})
     assert response.status_code == 409
@@ -479,12 +460,7 @@ def test_the_grading_page_offers_a_return_after_a_released_fail(
     client, curriculum, instructor, submission
 ):
     set_moderation(curriculum.qualification, False)
-    grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(curriculum.project, 1),
-        release=True,
-    )
+    release(instructor, submission, 1)
     url = f"/en/grading/submissions/{submission.id}/"
     client.force_login(instructor)
     assert "Return for revision</h2>" in body_of(client, url)

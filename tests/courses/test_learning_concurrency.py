@@ -9,15 +9,13 @@ by tests/courses/test_learning.py::test_a_completion_racing_another_request_coun
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from courses.models import KnowledgeCheckAttempt, LessonCompletion, ProgressEvent
 from tests.conftest import Curriculum, answers_for, load_test_curriculum, make_user
 from tests.courses.helpers import token_for
+from tests.support.concurrency import all_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REQUESTS = 6
@@ -38,31 +36,7 @@ def post_all(path: str, token: str, body: dict | None = None) -> list[int]:
             .status_code
         )
 
-    if connection.vendor != "postgresql":
-        return [post() for _ in range(REQUESTS)]
-
-    barrier = threading.Barrier(REQUESTS)
-    statuses: list[int] = []
-    errors: list[BaseException] = []
-
-    def run():
-        from django.db import connections
-
-        try:
-            barrier.wait(timeout=30)
-            statuses.append(post())
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(REQUESTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return statuses
+    return all_at_once(post, REQUESTS, timeout=60)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from certificates.models import Award
-from courses.grading import grade_moderate, grade_save
+from courses.grading import grade_moderate
 from courses.knowledge_checks import attempt_submit
 from courses.lessons import lesson_complete
 from courses.models import (
@@ -34,7 +34,12 @@ from courses.progress import (
     unprocessed_learners_sweep,
 )
 from tests.conftest import answers_for
-from tests.courses.helpers import complete_course, complete_module, levels_for, submit
+from tests.courses.helpers import (
+    complete_course,
+    complete_module,
+    release,
+    submit,
+)
 
 Kind = Milestone.Kind
 
@@ -215,12 +220,7 @@ def test_milestones_are_recorded_once(curriculum, enrolled):
 
 def _pass_the_project(curriculum, learner, instructor, second_instructor):
     submission = submit(learner, curriculum.project).submission
-    grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(curriculum.project, 3),
-        release=True,
-    )
+    release(instructor, submission, 3)
     grade_moderate(moderator=second_instructor, submission=submission, agree=True)
 
 
@@ -256,12 +256,7 @@ def test_a_failed_project_meets_no_requirement(curriculum, enrolled, instructor,
     complete_course(enrolled, curriculum, "course-one")
     complete_course(enrolled, curriculum, "course-two")
     submission = submit(enrolled, curriculum.project).submission
-    grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(curriculum.project, 2),
-        release=True,
-    )
+    release(instructor, submission, 2)
     grade_moderate(moderator=second_instructor, submission=submission, agree=True)
     process(enrolled)
     assert not Milestone.objects.filter(kind__in=[Kind.PROJECT_PASSED, Kind.REQUIREMENTS_MET])
