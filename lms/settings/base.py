@@ -28,6 +28,21 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def filesystem_broker_options(folder: Path) -> dict:
+    """Kombu's file-system transport in `folder` (made if missing): the zero-setup broker."""
+    for name in ("queue", "control"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "control_folder": str(folder / "control"),
+        "store_processed": False,
+        # The transport fetches by polling the folder; the default second between polls would
+        # limit a worker to a task or two a second.
+        "polling_interval": 0.05,
+    }
+
+
 DATA_DIR = Path(env("LMS_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 BASE_URL = env("LMS_BASE_URL", f"http://localhost:{env('PORT', '8000')}").rstrip("/")
 REDIS_URL = env("REDIS_URL")
@@ -196,19 +211,8 @@ else:
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
-    _broker_dir = DATA_DIR / "broker"
-    for _folder in ("queue", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost/"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        # The transport fetches by polling the folder; the default second between polls would
-        # limit a worker to a task or two a second.
-        "polling_interval": 0.05,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(DATA_DIR / "broker")
 
 # Learners' work (progress, certificates, email) has the default queue; Wagtail's indexing jobs
 # have their own, so a bulk content load never makes learners wait. Workers consume both.

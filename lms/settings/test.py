@@ -17,7 +17,7 @@ from django.core.management.utils import get_random_secret_key
 from kombu import Queue
 
 from .base import *  # noqa: F403
-from .base import DATA_DIR, DATABASES, REDIS_URL, env, env_bool
+from .base import DATA_DIR, DATABASES, REDIS_URL, env, env_bool, filesystem_broker_options
 
 TEST_RUNNER_ID = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
@@ -53,16 +53,9 @@ if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = f"lms-test-{TEST_RUNNER_ID}"  # noqa: F405
 else:
     CACHES["default"]["LOCATION"] = str(DATA_DIR / "cache" / TEST_RUNNER_ID)  # noqa: F405
-    _broker = DATA_DIR / "broker" / TEST_RUNNER_ID
-    for _folder in ("queue", "control"):
-        (_broker / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker / "queue"),
-        "data_folder_out": str(_broker / "queue"),
-        "control_folder": str(_broker / "control"),
-        "store_processed": False,
-        "polling_interval": 0.05,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(
+        DATA_DIR / "broker" / TEST_RUNNER_ID
+    )
 
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -59,14 +59,13 @@ def request_as(user, path="/"):
     return request
 
 
-def release(grader, submission, rank: int):
-    """Grade every criterion of the submission's project at `rank` (1 = lowest) and release it."""
+def release(grader, submission, rank: int, **options):
+    """Grade every criterion of the submission's project at `rank` (1 = lowest) and release it
+    (`options`: the rest of grade_save's, e.g. expected_revision and reason)."""
     from courses.grading import grade_save
 
-    project = submission.field_project.specific
-    return grade_save(
-        grader=grader, submission=submission, levels=levels_for(project, rank), release=True
-    )
+    levels = levels_for(submission.field_project.specific, rank)
+    return grade_save(grader=grader, submission=submission, levels=levels, release=True, **options)
 
 
 def post_grade(client, submission, rank: int, **fields):
@@ -142,13 +141,19 @@ def pdf_bytes(javascript: str | None = None) -> bytes:
     return out.getvalue()
 
 
-def raw_pdf(objects: list[bytes], root: int = 1) -> bytes:
-    """A PDF from hand-written objects (numbered from 1), with a correct xref table."""
-    out = bytearray(b"%PDF-1.4\n")
+def _pdf_objects(version: bytes, objects: list[bytes]) -> tuple[bytearray, list[int]]:
+    """A PDF's header and its objects (numbered from 1), and where each object starts."""
+    out = bytearray(b"%PDF-" + version + b"\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
         out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    return out, offsets
+
+
+def raw_pdf(objects: list[bytes], root: int = 1) -> bytes:
+    """A PDF from hand-written objects (numbered from 1), with a correct xref table."""
+    out, offsets = _pdf_objects(b"1.4", objects)
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
@@ -177,11 +182,7 @@ def pdf_with_compressed_javascript() -> bytes:
         + packed
         + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.5\n")
-    offsets = []
-    for number, body in enumerate(bodies, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    out, offsets = _pdf_objects(b"1.5", bodies)
     xref_offset = len(out)
     rows = [struct.pack(">BIH", 0, 0, 65535)]
     rows += [struct.pack(">BIH", 1, offset, 0) for offset in offsets]

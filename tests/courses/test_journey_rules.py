@@ -293,13 +293,8 @@ def test_a_draft_cannot_be_saved_over_a_released_grade(curriculum, instructor, s
     assert (grade.status, grade.revision, grade.percent) == (Grade.Status.RELEASED, 1, 75)
     assert grade.history.count() == 1
 
-    changed = grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(project, 4),
-        release=True,
-        expected_revision=1,
-        reason="Missed annex B on the first read.",
+    changed = release(
+        instructor, submission, 4, expected_revision=1, reason="Missed annex B on the first read."
     )
     assert changed.status == Grade.Status.RELEASED and changed.revision == 2
     assert str(changed.percent) == "100.00"
@@ -358,13 +353,8 @@ def test_a_released_fail_can_be_returned_and_graded_again(
     submit(enrolled, project, report="Reworked action plan.")
     submission.refresh_from_db()
     assert submission.status == Submission.Status.SUBMITTED and submission.version_count == 2
-    regraded = grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(project, 3),
-        release=True,
-        expected_revision=1,
-        reason="Graded the second version.",
+    regraded = release(
+        instructor, submission, 3, expected_revision=1, reason="Graded the second version."
     )
     assert regraded.passed and regraded.version_number == 2
     submission.refresh_from_db()
@@ -390,13 +380,7 @@ def test_a_resubmitted_version_can_be_graded_in_draft_first(
     )
     assert draft.status == Grade.Status.DRAFT and draft.version_number == 2
     # Once version 2's grade is released, a draft over it is refused again.
-    released = grade_save(
-        grader=instructor,
-        submission=submission,
-        levels=levels_for(project, 3),
-        release=True,
-        expected_revision=draft.revision,
-    )
+    released = release(instructor, submission, 3, expected_revision=draft.revision)
     with pytest.raises(Conflict):
         grade_save(
             grader=instructor,
@@ -406,30 +390,31 @@ def test_a_resubmitted_version_can_be_graded_in_draft_first(
         )
 
 
+def assert_return_refused(instructor, submission, message: str, status: str) -> None:
+    submission.refresh_from_db()
+    assert can_return(submission) is False
+    with pytest.raises(Conflict, match=message):
+        submission_return(instructor=instructor, submission=submission, feedback="More, please.")
+    submission.refresh_from_db()
+    assert submission.status == status
+    assert not RevisionRequest.objects.exists()
+
+
 def test_a_released_pass_cannot_be_returned(curriculum, instructor, submission):
     set_moderation(curriculum.qualification, False)
     release(instructor, submission, 3)
-    submission.refresh_from_db()
-    assert can_return(submission) is False
-    with pytest.raises(Conflict, match="one graded as not passed, can be returned"):
-        submission_return(instructor=instructor, submission=submission, feedback="More, please.")
-    submission.refresh_from_db()
-    assert submission.status == Submission.Status.GRADED
-    assert not RevisionRequest.objects.exists()
+    assert_return_refused(
+        instructor, submission, "one graded as not passed, can be returned", "graded"
+    )
 
 
 def test_a_grade_awaiting_moderation_blocks_a_return(curriculum, instructor, submission):
     assert curriculum.qualification.requires_moderation
     grade = release(instructor, submission, 3)
     assert grade.status == Grade.Status.AWAITING_MODERATION
-    submission.refresh_from_db()
-    assert submission.status == Submission.Status.SUBMITTED
-    assert can_return(submission) is False
-    with pytest.raises(Conflict, match="waiting for moderation; moderate it first"):
-        submission_return(instructor=instructor, submission=submission, feedback="More, please.")
-    submission.refresh_from_db()
-    assert submission.status == Submission.Status.SUBMITTED
-    assert not RevisionRequest.objects.exists()
+    assert_return_refused(
+        instructor, submission, "waiting for moderation; moderate it first", "submitted"
+    )
 
 
 def test_the_grading_page_offers_a_return_only_when_allowed(

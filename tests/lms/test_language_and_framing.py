@@ -37,10 +37,16 @@ def switcher_targets(body) -> dict[str, str]:
 # --- logging in opens the learner's language -------------------------------------------------
 
 
-def test_logging_in_opens_the_learners_preferred_language(client):
-    make_user("learner", "mei", preferred_language="zh-hans")
-    response = client.post("/en/accounts/login/", {"username": "mei", "password": PASSWORD})
+def log_in(client, username: str, language: str, url: str = "/en/accounts/login/"):
+    """Log in as a new learner who prefers `language`; the response, a redirect."""
+    make_user("learner", username, preferred_language=language)
+    response = client.post(url, {"username": username, "password": PASSWORD})
     assert response.status_code == 302
+    return response
+
+
+def test_logging_in_opens_the_learners_preferred_language(client):
+    response = log_in(client, "mei", "zh-hans")
     assert response["Location"] == "/zh-hans/dashboard/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
 
@@ -50,19 +56,12 @@ def test_logging_in_opens_the_learners_preferred_language(client):
 
 
 def test_logging_in_keeps_the_next_page_in_the_preferred_language(client):
-    make_user("learner", "mei", preferred_language="zh-hans")
-    response = client.post(
-        "/en/accounts/login/?next=/en/accounts/profile/",
-        {"username": "mei", "password": PASSWORD},
-    )
-    assert response.status_code == 302
+    response = log_in(client, "mei", "zh-hans", "/en/accounts/login/?next=/en/accounts/profile/")
     assert response["Location"] == "/zh-hans/accounts/profile/"
 
 
 def test_an_english_learner_logging_in_on_the_chinese_page_gets_english(client):
-    make_user("learner", "ella", preferred_language="en")
-    response = client.post("/zh-hans/accounts/login/", {"username": "ella", "password": PASSWORD})
-    assert response.status_code == 302
+    response = log_in(client, "ella", "en", "/zh-hans/accounts/login/")
     assert response["Location"] == "/en/dashboard/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
 
