@@ -19,7 +19,7 @@ help:
 	@echo "make test         run the test suite (unit and integration)"
 	@echo "make test-faults  run the slow fault-injection tests (needs PostgreSQL and Redis)"
 	@echo "make e2e          run the browser journeys in Chromium"
-	@echo "make lint         ruff, Django's checks and missing migrations"
+	@echo "make lint         ruff, the import-linter contracts, Django's checks and missing migrations"
 
 # uv installs the dependencies in seconds where pip takes minutes; pip is the fallback.
 $(VENV)/.installed: pyproject.toml
