@@ -6,6 +6,7 @@ ready, and one way to make a PostgreSQL database for a run and drop it afterward
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -253,8 +254,22 @@ class MotoS3Server(ManagedProcess):
             aws_secret_access_key=self.SECRET_KEY,
         )
 
-    def create_bucket(self, name: str) -> str:
-        self.client().create_bucket(Bucket=name)
+    def create_bucket(self, name: str, *, public_read: bool = False) -> str:
+        """A bucket; `public_read` gives anyone GET on its objects, as a public bucket's policy
+        does (a private bucket answers an unsigned request with 403)."""
+        client = self.client()
+        client.create_bucket(Bucket=name)
+        if public_read:
+            statement = {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{name}/*",
+            }
+            client.put_bucket_policy(
+                Bucket=name,
+                Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+            )
         return name
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
