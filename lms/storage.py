@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+from botocore.config import Config
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.http import FileResponse
@@ -164,6 +165,9 @@ def private_storage_backend() -> str:
 WHITENOISE = "whitenoise.storage.CompressedStaticFilesStorage"
 WHITENOISE_MANIFEST = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 ADDRESSING_STYLES = ("path", "virtual")
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 30
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -207,8 +211,14 @@ class ObjectStorage:
             "region_name": self.region or None,
             "access_key": self.access_key or None,
             "secret_key": self.secret_key or None,
-            "addressing_style": self.addressing_style,
-            "signature_version": "s3v4",
+            "client_config": Config(
+                s3={"addressing_style": self.addressing_style},
+                signature_version="s3v4",
+                # An unreachable service fails a request (and /healthz) in seconds, not minutes.
+                connect_timeout=CONNECT_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
+                retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+            ),
         }
         if self.public_url and bucket == self.public_bucket:
             parts = urlsplit(self.public_url)
