@@ -35,6 +35,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
+CHUNK_BYTES = 64 * 1024
 NOT_A_URL = "Private files are never served by URL: stream them with private_file_response()."
 
 
@@ -127,6 +128,7 @@ def private_file_response(
     response = FileResponse(
         stream, as_attachment=True, filename=filename, content_type=content_type
     )
+    response.block_size = CHUNK_BYTES
     response["Content-Length"] = str(size)
     response["X-Content-Type-Options"] = "nosniff"
     if sandbox:

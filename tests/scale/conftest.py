@@ -281,16 +281,6 @@ class Site:
         ]
 
 
-def wait_until(predicate, *, timeout: float, message: str, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
-
-
 @pytest.fixture
 def deployment(tmp_path):
     live = Deployment(tmp_path)

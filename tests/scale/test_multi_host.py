@@ -12,28 +12,20 @@ It needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL) and fails, never skips, 
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import time
 
 import pytest
-from pypdf import PdfWriter
 
-from tests.scale.conftest import PASSWORD, PRIVATE_BUCKET, PUBLIC_BUCKET, Site, wait_until
+from tests.courses.helpers import pdf_bytes
+from tests.integration.conftest import wait_for
+from tests.scale.conftest import PASSWORD, PRIVATE_BUCKET, PUBLIC_BUCKET, Site
 
 pytestmark = pytest.mark.scale
 
 COHORT = 16
 ISSUE = "certificates.tasks.issue_certificate"
-
-
-def a_small_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def complete_the_qualification(site: Site, token: str, marker_token: str) -> dict:
@@ -69,7 +61,7 @@ def complete_the_qualification(site: Site, token: str, marker_token: str) -> dic
         token=token,
         fields={
             "report": "How our cluster organisation matches firms with the university.",
-            "files": ("diagnosis.pdf", a_small_pdf(), "application/pdf"),
+            "files": ("diagnosis.pdf", pdf_bytes(), "application/pdf"),
         },
     )
     assert response.status == 201, response.data
@@ -164,7 +156,7 @@ def test_two_hosts_share_everything_but_their_disks(deployment):
     grade_and_moderate(a, b, qualification, tokens)
 
     # --- A worker issues; the PDF downloads and verifies from web B ---------------------------
-    [certificate] = wait_until(
+    [certificate] = wait_for(
         lambda: b.api("GET", "/me/certificates", token=tokens["amara"]),
         timeout=120,
         message="the learner's certificate",
@@ -208,7 +200,7 @@ def test_two_hosts_share_everything_but_their_disks(deployment):
     # --- A cohort: worker A is killed with SIGKILL mid-issuance; worker B finishes ------------
     # Watched while the cohort is queued: its first issuances start before the shell exits.
     queueing = deployment.manage("shell", "-c", QUEUE_A_COHORT, background=True)
-    taken = wait_until(
+    taken = wait_for(
         lambda: in_flight(worker_a),
         timeout=120,
         interval=0.05,
@@ -230,7 +222,7 @@ def test_two_hosts_share_everything_but_their_disks(deployment):
         return len(rows) == COHORT + 1 and rows
 
     cohort = time.monotonic()
-    rows = wait_until(all_issued, timeout=180, interval=1, message="every cohort certificate")
+    rows = wait_for(all_issued, timeout=180, interval=1, message="every cohort certificate")
     print(f"cohort issued after the kill: {time.monotonic() - cohort:.0f} s")
     assert all(count == 1 for _award, count in rows)
     log_b = worker_b.log_text()
@@ -242,7 +234,7 @@ def test_two_hosts_share_everything_but_their_disks(deployment):
     assert {pdf for (pdf,) in current} <= stored
 
     # --- Beat drives the workers of both hosts ------------------------------------------------
-    wait_until(
+    wait_for(
         lambda: "Sending due task" in beat.log_text(),
         timeout=90,
         interval=1,

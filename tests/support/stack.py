@@ -111,6 +111,10 @@ class ManagedProcess:
         self.stop()
 
 
+def celery_command(program: str, *options: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "lms", program, "--loglevel=INFO", *options]
+
+
 class CeleryWorker(ManagedProcess):
     """One `celery -A lms worker` process (prefork, `concurrency` children)."""
 
@@ -130,20 +134,14 @@ class CeleryWorker(ManagedProcess):
         self.hostname = hostname or f"{name}-{os.getpid()}@%h"
 
     def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "lms",
+        return celery_command(
             "worker",
-            "--loglevel=INFO",
             f"--concurrency={self.concurrency}",
             "--pool=prefork",
             "--without-gossip",
             "--without-mingle",
             f"--hostname={self.hostname}",
-        ]
+        )
 
     def is_ready(self) -> bool:
         return " ready." in self.log_text()
@@ -159,16 +157,7 @@ class CeleryBeat(ManagedProcess):
         self.schedule_path = Path(schedule_path)
 
     def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "lms",
-            "beat",
-            "--loglevel=INFO",
-            f"--schedule={self.schedule_path}",
-        ]
+        return celery_command("beat", f"--schedule={self.schedule_path}")
 
     def is_ready(self) -> bool:
         return "beat: Starting..." in self.log_text()
