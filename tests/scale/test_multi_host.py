@@ -55,6 +55,15 @@ def complete_the_qualification(site: Site, token: str, marker_token: str) -> dic
                     token=token,
                 )
                 assert result["passed"], result
+        # A later course opens once a worker has folded this one's events (its prerequisite).
+        wait_for(
+            lambda course_id=course_id: any(
+                row["page"] == course_id and row["percent"] == 100
+                for row in site.api("GET", "/me/progress", token=token)
+            ),
+            timeout=120,
+            message=f"course {course_id} to be complete",
+        )
     response = site.request(
         "POST",
         f"/api/v1/field-projects/{qualification['field_project']}/submissions",
