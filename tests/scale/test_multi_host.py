@@ -231,9 +231,9 @@ def test_two_hosts_share_everything_but_their_disks(deployment):
         return len(rows) == COHORT + 1 and rows
 
     cohort = time.monotonic()
-    # What A held comes back to the queue after the visibility timeout (10 s here). A message
-    # Redis had handed to A that A had not yet recorded as unacknowledged is lost with it; beat's
-    # pending-awards sweep (every 2 minutes, awards a minute old) queues that award again.
+    # What A held comes back to the queue after the visibility timeout (10 s here). Once, one
+    # more award's message did not come back that way; beat's pending-awards sweep (every 2
+    # minutes, awards a minute old) queued it again, which is what the sweep is for.
     rows = wait_for(all_issued, timeout=300, interval=1, message="every cohort certificate")
     print(f"cohort issued after the kill: {time.monotonic() - cohort:.0f} s")
     assert all(count == 1 for _award, count in rows)
