@@ -12,12 +12,13 @@ RUN_ENV := LMS_DATA_DIR="$${LMS_DATA_DIR:-$(CURDIR)/var}" \
 	DJANGO_SETTINGS_MODULE="$${DJANGO_SETTINGS_MODULE:-lms.settings.dev}"
 PYTEST := env -u DJANGO_SETTINGS_MODULE -u LMS_BASE_URL $(VENV)/bin/pytest --ds=lms.settings.test
 
-.PHONY: help install run prepare test test-faults e2e lint format messages audit bench clean
+.PHONY: help install run prepare test test-faults test-scale e2e lint format messages audit bench clean
 
 help:
 	@echo "make run          start the site, a Celery worker and beat on PORT (default 8000)"
 	@echo "make test         run the test suite (unit and integration)"
 	@echo "make test-faults  run the slow fault-injection tests (needs PostgreSQL and Redis)"
+	@echo "make test-scale   two web hosts, two workers, beat and an S3 server (needs PostgreSQL and Redis)"
 	@echo "make e2e          run the browser journeys in Chromium"
 	@echo "make lint         ruff, the import-linter contracts, Django's checks and missing migrations"
 
@@ -47,10 +48,15 @@ run: prepare
 	$(RUN_ENV) LMS_WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
 
 test: install messages
-	$(PYTEST) -n $(PYTEST_WORKERS) -m "not fault and not e2e" $(PYTEST_ARGS)
+	$(PYTEST) -n $(PYTEST_WORKERS) -m "not fault and not e2e and not scale" $(PYTEST_ARGS)
 
 test-faults: install messages
 	$(PYTEST) -m fault -p no:xdist $(PYTEST_ARGS)
+
+# The multi-host test: PostgreSQL and Redis from DATABASE_URL and REDIS_URL (it empties that Redis
+# database), a local S3 server, two gunicorn web processes, two Celery workers and beat.
+test-scale: install messages
+	$(PYTEST) -m scale -p no:xdist $(PYTEST_ARGS)
 
 e2e: install messages
 	$(PYTEST) -m e2e -p no:xdist $(PYTEST_ARGS)

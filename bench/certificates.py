@@ -15,8 +15,12 @@ and how much a second worker process speeds up bulk issuance.
    worker process and once with two, each on a clean slate (an empty queue). The clock stops
    when every certificate exists and every learner has been sent its email, so both runs do the
    same work. Bar: two are >= 1.6x faster.
+3. Storage: the two-process run again, with the PDFs going to an S3-compatible server (moto's,
+   started on 127.0.0.1 for the run) instead of the local disk; then the median time to stream
+   one stored PDF through `private_file_response` from each. Bar: S3 issuance >= 0.8x the local
+   disk's throughput.
 
-The last two lines are `render_ratio=<x>` and `bulk_speedup=<y>`.
+The last lines are `render_ratio=<x>`, `bulk_speedup=<y>` and `s3_issuance_ratio=<z>`.
 """
 
 from __future__ import annotations
@@ -26,10 +30,13 @@ import time
 from html import escape
 from html.parser import HTMLParser
 
-from _setup import celery_worker, load_small_curriculum, prepare
+from _setup import ROOT, celery_worker, load_small_curriculum, prepare
+
+from tests.support.stack import MotoS3Server
 
 ROUNDS = 15
 BULK = 200
+READS = 30
 
 
 class _Words(HTMLParser):
@@ -133,7 +140,7 @@ def render_ratio() -> tuple[float, dict]:
     return max(m["real"] / m["trivial"] for m in ratios.values()), ratios
 
 
-def issue_all(env, concurrency: int, qualification) -> float:
+def issue_all(env, concurrency: int, qualification, label: str = "disk") -> float:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -163,7 +170,7 @@ def issue_all(env, concurrency: int, qualification) -> float:
     awards = Award.objects.bulk_create(
         [Award(learner=u, qualification=qualification, achieved_at=timezone.now()) for u in users]
     )
-    with celery_worker(env, concurrency=concurrency, name=f"bench-certs-{concurrency}"):
+    with celery_worker(env, concurrency=concurrency, name=f"bench-certs-{concurrency}-{label}"):
         start = time.perf_counter()
         for award in Award.objects.filter(id__in=[a.id for a in awards]):
             issue_certificate.delay(award.id)
@@ -203,8 +210,66 @@ def main() -> None:
     speedup = one / two
     print(f"bulk issuance of {BULK}: 1 worker process {one:.1f} s, 2 processes {two:.1f} s")
     print(f"bar: speed-up >= 1.6 -> {'PASS' if speedup >= 1.6 else 'FAIL'}")
+
+    s3_ratio = storage_comparison(env, qualification, two)
     print(f"render_ratio={worst:.2f}")
     print(f"bulk_speedup={speedup:.2f}")
+    print(f"s3_issuance_ratio={s3_ratio:.2f}")
+
+
+def stream_ms(storage, name: str) -> float:
+    """Median time to stream one stored PDF to the end through the download helper."""
+    from lms.storage import private_file_response
+
+    class Stored:
+        def __init__(self):
+            self.storage, self.name = storage, name
+
+    times = []
+    for _ in range(READS + 1):
+        start = time.perf_counter()
+        response = private_file_response(Stored(), filename="c.pdf", content_type="application/pdf")
+        for _chunk in response.streaming_content:
+            pass
+        response.file_to_stream.close()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:]) * 1000
+
+
+def storage_comparison(env: dict, qualification, disk_seconds: float) -> float:
+    """The two-process bulk run with PDFs on the S3 server, beside the local disk's."""
+    from django.core.files.storage import storages
+
+    from certificates.models import Certificate
+    from lms.storage import storages_from_environment
+
+    with MotoS3Server(log_path=ROOT / "var" / "bench-moto.log") as s3:
+        s3.create_bucket("bench-private")
+        s3_env = {**env, **s3.environment(bucket="bench-private")}
+        on_s3 = issue_all(s3_env, 2, qualification, label="s3")
+        stored = len(s3.keys("bench-private", "certificates/"))
+        assert stored == BULK, f"{stored} PDFs in the bucket, not {BULK}"
+        sample = Certificate.objects.first().pdf
+        s3_storage = storages.create_storage(
+            storages_from_environment(s3_env, data_dir=ROOT)["private"]
+        )
+        s3_read = stream_ms(s3_storage, sample.name)
+        local_storage = storages["private"]
+        local_name = local_storage.save(sample.name, s3_storage.open(sample.name))
+        disk_read = stream_ms(local_storage, local_name)
+        pdf_bytes = s3_storage.size(sample.name)
+    ratio = disk_seconds / on_s3
+    print(
+        f"bulk issuance of {BULK}, 2 processes: local disk {disk_seconds:.1f} s"
+        f" ({BULK / disk_seconds:.1f}/s), S3 server {on_s3:.1f} s ({BULK / on_s3:.1f}/s):"
+        f" ratio {ratio:.2f}"
+    )
+    print(
+        f"streaming one {pdf_bytes / 1024:.0f} KiB certificate PDF: local disk {disk_read:.2f} ms,"
+        f" S3 server {s3_read:.2f} ms"
+    )
+    print(f"bar: S3 issuance >= 0.8x the local disk's -> {'PASS' if ratio >= 0.8 else 'FAIL'}")
+    return ratio
 
 
 if __name__ == "__main__":

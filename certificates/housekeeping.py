@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from certificates.models import Award, Certificate
 from lms.celery import send
+from lms.storage import private_files_listing, private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -37,19 +38,17 @@ def orphan_pdfs_sweep(*, older_than_seconds: int = ORPHAN_PDF_AGE_SECONDS) -> li
     The PDF is written to storage before its row is committed; a worker killed in between (the
     task is then delivered again and issues under a new ID) leaves a file behind that nothing
     serves, holding a learner's name. An hour is far longer than any issuance's transaction, so
-    a file that young may still be about to be committed and is left alone.
+    a file that young may still be about to be committed and is left alone. The listing gives
+    each file's age on either backend (on S3 from the listing itself, no request per file).
     """
-    storage = Certificate._meta.get_field("pdf").storage
-    folder = "certificates"
-    try:
-        _folders, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return []
-    known = set(Certificate.objects.exclude(pdf="").values_list("pdf", flat=True))
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    # Listed before the rows are read: a file committed in between is then among the known.
+    files = sorted(private_files_listing("certificates"))
+    known = set(Certificate.objects.exclude(pdf="").values_list("pdf", flat=True))
+    storage = private_storage()
     removed = []
-    for name in sorted(f"{folder}/{file}" for file in files):
-        if name not in known and storage.get_modified_time(name) < cutoff:
+    for name, modified in files:
+        if name not in known and modified < cutoff:
             storage.delete(name)
             removed.append(name)
     if removed:

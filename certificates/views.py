@@ -4,9 +4,8 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
@@ -24,6 +23,7 @@ from certificates.verification import (
 )
 from lms.accounts.services import api_token_user
 from lms.auth import bearer_token
+from lms.storage import private_file_response
 from lms.views import ratelimited
 
 VERDICT_CLASS = {
@@ -112,16 +112,11 @@ def certificate_pdf(request, certificate_id: str):
     certificate = get_object_or_404(Certificate, pk=certificate_id)
     if certificate.learner_id != user.id and not user.is_staff_member:
         raise PermissionDenied
-    response = FileResponse(
-        certificate.pdf.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
+    return private_file_response(
+        certificate.pdf,
         filename=f"certificate-{certificate.id}.pdf",
+        content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, private=True)
-    patch_vary_headers(response, ["Authorization", "Cookie"])
-    return response
 
 
 @require_GET

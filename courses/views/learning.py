@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,6 +23,7 @@ from courses.models import (
 from courses.submissions import can_view_submission, submission_make
 from courses.views.errors import learner_action, messages_of
 from lms.localization import canonical_specific, live_page, shown_and_canonical
+from lms.storage import private_file_response
 
 
 def _back(request, page: Page, fallback_page: Page | None = None):
@@ -117,12 +117,6 @@ def submission_file(request, file_id: int):
     )
     if not can_view_submission(request.user, stored.version.submission):
         raise PermissionDenied
-    response = FileResponse(
-        stored.file.open("rb"),
-        as_attachment=True,
-        filename=stored.original_name,
-        content_type=stored.content_type,
+    return private_file_response(
+        stored.file, filename=stored.original_name, content_type=stored.content_type, sandbox=True
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

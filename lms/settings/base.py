@@ -10,6 +10,8 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
+from lms.storage import ObjectStorage, storages_from_environment
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -166,16 +168,16 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Private files (submissions, certificates) are never served from MEDIA_URL: views check
-    # who is asking and stream them.
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "private"), "base_url": None},
-    },
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
+# Where private files, media and static files live (the file system, or S3-compatible buckets):
+# lms/storage.py decides from the environment. Private files never have a URL.
+STORAGES = storages_from_environment(os.environ, data_dir=DATA_DIR)
+OBJECT_STORAGE = ObjectStorage.from_environment(os.environ)
+PUBLIC_FILES_URL = OBJECT_STORAGE.public_base_url
+if PUBLIC_FILES_URL:
+    STATIC_URL = f"{PUBLIC_FILES_URL}/static/"
+    MEDIA_URL = f"{PUBLIC_FILES_URL}/media/"
+    # The bucket serves static files; WhiteNoise would have nothing to serve.
+    MIDDLEWARE.remove("whitenoise.middleware.WhiteNoiseMiddleware")
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -263,14 +265,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # No site may frame ours; lms.middleware lets the Wagtail admin frame its own previews.
 X_FRAME_OPTIONS = "DENY"
+# Static files and media come from the public bucket when it holds them (a trailing slash: a
+# CSP source with a path matches everything under it).
+_public_files = [f"{PUBLIC_FILES_URL}/"] if PUBLIC_FILES_URL else []
 CONTENT_SECURITY_POLICY = {
     # Wagtail's admin pages carry inline scripts and styles of their own.
     "EXCLUDE_URL_PREFIXES": ("/admin/", "/django-admin/"),
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *_public_files],
+        "style-src": ["'self'", "'unsafe-inline'", *_public_files],
+        "script-src": ["'self'", "'unsafe-inline'", *_public_files],
+        "font-src": ["'self'", *_public_files],
+        "media-src": ["'self'", *_public_files],
         # Wagtail's embed finders return youtube.com and player.vimeo.com player URLs.
         "frame-src": [
             "https://www.youtube.com",

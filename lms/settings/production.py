@@ -1,14 +1,20 @@
-"""Production settings: refuse to start without the variables that must not have defaults."""
+"""Production settings: refuse to start without what production needs (lms/settings/requirements.py
+says what, and the message lists what is missing)."""
+
+import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import env, env_bool
+from lms.storage import storages_from_environment
 
-_missing = [name for name in ("DJANGO_SECRET_KEY", "DATABASE_URL", "LMS_BASE_URL") if not env(name)]
-if _missing:
+from .base import *  # noqa: F403
+from .base import DATA_DIR, env, env_bool
+from .requirements import production_problems
+
+_problems = production_problems(os.environ)
+if _problems:
     raise ImproperlyConfigured(
-        "Production settings need these environment variables: " + ", ".join(_missing)
+        "Production settings refuse to start:\n" + "\n".join(f"- {p}" for p in _problems)
     )
 
 DEBUG = False
@@ -26,6 +32,5 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_TRUSTED_ORIGINS = [env("LMS_BASE_URL").rstrip("/")]
 
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-}
+# Static files collected once per release: hashed names, so browsers may cache them for ever.
+STORAGES = storages_from_environment(os.environ, data_dir=DATA_DIR, static_manifest=True)

@@ -60,5 +60,9 @@ else:
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
-STORAGES["private"]["OPTIONS"]["location"] = str(DATA_DIR / "private" / TEST_RUNNER_ID)  # noqa: F405
+# Each test process keeps its private files apart: a folder of its own, or a prefix in the bucket.
+if STORAGES["private"]["BACKEND"] == "lms.storage.PrivateS3Storage":  # noqa: F405
+    STORAGES["private"]["OPTIONS"]["location"] = f"test/{TEST_RUNNER_ID}"  # noqa: F405
+else:
+    STORAGES["private"]["OPTIONS"]["location"] = str(DATA_DIR / "private" / TEST_RUNNER_ID)  # noqa: F405
 ISSUER_KEY_DIR = DATA_DIR / "issuer-keys" / TEST_RUNNER_ID

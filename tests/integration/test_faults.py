@@ -134,13 +134,11 @@ def test_killed_worker_issues_every_certificate_exactly_once(start_worker):
     # A worker killed after writing a PDF and before committing its row leaves the file behind;
     # the daily sweep deletes every file no certificate names (here without waiting an hour).
     from certificates.housekeeping import orphan_pdfs_sweep
-    from lms.storage import private_storage
+    from lms.storage import private_files_listing
 
     orphan_pdfs_sweep(older_than_seconds=0)
-    _folders, files = private_storage().listdir("certificates")
-    assert {f"certificates/{file}" for file in files} == set(
-        Certificate.objects.values_list("pdf", flat=True)
-    )
+    stored = {name for name, _modified in private_files_listing("certificates")}
+    assert stored == set(Certificate.objects.values_list("pdf", flat=True))
 
 
 def test_two_workers_on_one_learner_agree_with_one(start_worker):

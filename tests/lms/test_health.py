@@ -1,8 +1,10 @@
-"""GET /healthz reports the database, the broker and the workers; 503 when a backend is down.
-Only staff see the details (vendor, transport, worker host names, error classes)."""
+"""GET /healthz reports the database, the broker, the workers and private storage; 503 when the
+database or the broker is down. Only staff see the details (vendor, transport, worker host
+names, storage backend, error classes)."""
 
 import pytest
 
+from lms.storage import storages_from_environment
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +19,7 @@ def test_healthz_reports_each_part_and_nothing_more_to_anyone(client):
         "database": {"ok": True},
         "broker": {"ok": True},
         "worker": {"ok": body["worker"]["ok"], "count": body["worker"]["count"]},
+        "storage": {"ok": True},
     }
     assert body["status"] in ("ok", "degraded")
 
@@ -30,6 +33,25 @@ def test_only_staff_see_the_details(client, role):
     assert body["database"]["vendor"] in ("sqlite", "postgresql")
     assert "transport" in body["broker"]
     assert set(body["worker"]) == {"ok", "workers", "count"}
+    assert body["storage"] == {"ok": True, "backend": "filesystem"}
+
+
+def test_storage_that_cannot_write_degrades_but_keeps_the_site_in_the_pool(client, settings):
+    """Uploads and certificates wait; pages, progress and verification go on (200)."""
+    unreachable = storages_from_environment(
+        {"LMS_S3_BUCKET": "gone", "LMS_S3_ENDPOINT_URL": "http://127.0.0.1:1"},
+        data_dir=settings.DATA_DIR,
+    )["private"]
+    unreachable["OPTIONS"].update(access_key="k", secret_key="s", region_name="us-east-1")
+    settings.STORAGES = {**settings.STORAGES, "private": unreachable}
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["storage"] == {"ok": False}
+    client.force_login(make_user("staff", "health-storage-staff"))
+    storage = client.get("/healthz").json()["storage"]
+    assert storage["backend"] == "s3" and storage["ok"] is False
+    assert storage["error"]
 
 
 def test_healthz_is_503_when_the_broker_is_unreachable(client, settings):

@@ -39,11 +39,23 @@ def test_production_responses_carry_the_security_headers(tmp_path):
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "LMS_", "DATABASE_URL", "REDIS_URL"))
     }
+    # Production refuses SQLite and a missing Redis (tests/lms/test_settings.py): the probe's
+    # settings pass those checks, then swap in a SQLite file, a local cache and an in-memory
+    # broker, so the headers are checked without a database or Redis server.
+    (tmp_path / "probe_settings.py").write_text(
+        "from lms.settings.production import *  # noqa: F403\n"
+        "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', "
+        f"'NAME': {str(tmp_path / 'db.sqlite3')!r}}}}}\n"
+        "CACHES = {'default': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'}}\n"
+        "CELERY_BROKER_URL = 'memory://'\n"
+    )
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "lms.settings.production",
+            "DJANGO_SETTINGS_MODULE": "probe_settings",
+            "PYTHONPATH": str(tmp_path),
             "DJANGO_SECRET_KEY": "k" * 20 + "-prod-test-9#xq!" + "z" * 20,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "DATABASE_URL": "postgres://lms@db.invalid:5432/lms",
+            "REDIS_URL": "redis://cache.invalid:6379/0",
             "LMS_BASE_URL": "https://academy.example.org",
             "DJANGO_ALLOWED_HOSTS": "academy.example.org",
             "LMS_DATA_DIR": str(tmp_path),
