@@ -42,6 +42,10 @@ app.conf.beat_schedule = {
         "task": "certificates.tasks.refresh_status_list",
         "schedule": 6 * 60 * 60.0,
     },
+    "sweep-xapi-statements": {
+        "task": "lms.xapi.tasks.sweep_statements",
+        "schedule": 60.0,
+    },
     "send-expiry-reminders": {
         "task": "certificates.tasks.send_expiry_reminders",
         "schedule": crontab(hour=8, minute=0),
