@@ -46,6 +46,10 @@ app.conf.beat_schedule = {
         "task": "lms.xapi.tasks.sweep_statements",
         "schedule": 60.0,
     },
+    "sweep-lti-scores": {
+        "task": "lms.lti.tasks.sweep_scores",
+        "schedule": 120.0,
+    },
     "send-expiry-reminders": {
         "task": "certificates.tasks.send_expiry_reminders",
         "schedule": crontab(hour=8, minute=0),
