@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.urls import reverse
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
 from courses.models import CoursePage, LessonPage, QualificationPage
 from lms.localization import default_locale
+from lms.lti import endpoints
 from lms.lti.launch import PAGE_PARAMETER, target_page
 
 
@@ -36,7 +35,7 @@ def choices() -> list[Choice]:
 
 
 def launch_url() -> str:
-    return settings.BASE_URL + reverse("lti-launch")
+    return endpoints.absolute(endpoints.LAUNCH)
 
 
 def resource_for(page_id) -> DeepLinkResource | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.auth import login
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.exception import LtiException, OIDCException
 
-from lms.lti import deep_linking
+from lms.lti import deep_linking, endpoints
 from lms.lti.config import ToolConf, platform_for
 from lms.lti.keys import tool_jwks
 from lms.lti.launch import LaunchRefused, launch_accept
@@ -140,15 +139,16 @@ def deep_link(request):
     )
 
 
+@require_GET
 def tool_configuration(request):
     """The URLs a platform's administrator enters when registering this tool."""
-    base = settings.BASE_URL
+    launch_url = endpoints.absolute(endpoints.LAUNCH)
     return JsonResponse(
         {
-            "oidc_initiation_url": base + reverse("lti-login"),
-            "target_link_uri": base + reverse("lti-launch"),
-            "redirect_uris": [base + reverse("lti-launch")],
-            "jwks_uri": base + reverse("lti-jwks"),
-            "deep_linking_url": base + reverse("lti-launch"),
+            "oidc_initiation_url": endpoints.absolute(endpoints.LOGIN),
+            "target_link_uri": launch_url,
+            "redirect_uris": [launch_url],
+            "deep_linking_url": launch_url,
+            "jwks_uri": endpoints.absolute(endpoints.JWKS),
         }
     )
