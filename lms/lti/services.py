@@ -5,7 +5,6 @@ Assignment and Grade Services to send scores to its gradebook. pylti1p3 makes th
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -17,14 +16,13 @@ from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
+from lms.celery import backoff
 from lms.lti.config import registration_of
 from lms.lti.launch import account_for, is_instructor_role, place
 from lms.lti.models import Platform, PlatformContext, ScorePassback
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_FIRST_SECONDS = 5
-BACKOFF_MAX_SECONDS = 3600
 BATCH_SIZE = 100
 
 
@@ -65,12 +63,6 @@ def context_members_sync(*, context_id: int) -> int:
 
 
 # --- Assignment and Grade Services ---------------------------------------------------------------
-
-
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(
-        seconds=min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** max(0, attempts - 1))
-    )
 
 
 def _grade(score: ScorePassback) -> Grade:
@@ -128,7 +120,7 @@ def scores_deliver(*, batch_size: int = BATCH_SIZE) -> tuple[int, int]:
             attempts = score.attempts + 1
             ScorePassback.objects.filter(pk=score.pk).update(
                 attempts=attempts,
-                next_attempt_at=timezone.now() + _backoff(attempts),
+                next_attempt_at=timezone.now() + backoff(attempts),
                 last_error=str(exc)[:2000],
             )
             logger.warning("Score %s not accepted by %s: %s", score.pk, score.link.platform, exc)

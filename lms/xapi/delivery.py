@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from lms.celery import backoff
 from lms.xapi.models import Statement
 from lms.xapi.statements import XAPI_VERSION
 
@@ -30,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
 LEASE = timedelta(seconds=120)
-BACKOFF_FIRST_SECONDS = 5
 BACKOFF_MAX_SECONDS = 3600
 TIMEOUT_SECONDS = 10
 
@@ -49,13 +49,6 @@ class Delivery:
     sent: int = 0
     failed: int = 0
     rejected: int = 0
-
-
-def backoff(attempts: int) -> timedelta:
-    """How long to wait after the `attempts`-th failure: 5 s, 10 s, 20 s, ... up to an hour."""
-    return timedelta(
-        seconds=min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** max(0, attempts - 1))
-    )
 
 
 def statements_endpoint() -> str:

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from lms.xapi.delivery import LrsError, backoff, statements_deliver
+from lms.celery import backoff
+from lms.xapi.delivery import LrsError, statements_deliver
 
 SEND_RETRIES = 6
 

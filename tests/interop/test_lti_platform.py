@@ -259,3 +259,60 @@ def test_a_replayed_launch_is_refused(tool, platform, registered, committed_curr
     assert first.status_code == 200
     assert replay.status_code == 401 and again.status_code == 401
     assert PlatformAccount.objects.filter(subject="student-5").count() == 1
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+    ids=["desktop", "phone"],
+)
+def test_the_tools_pages_are_accessible(tool, platform, registered, viewport):
+    """The deep-linking picker and the refusal page, in Chromium: axe-core finds nothing serious,
+    nothing scrolls sideways. Screenshots in test-results/interop/."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.stack import ROOT
+
+    browser = Browser()
+    picker = browser.launch(platform, user="teacher-1", role="instructor", deep="1")
+    assert picker.url.endswith("/lti/deep-link/")
+    folder = ROOT / "test-results" / "interop"
+    folder.mkdir(parents=True, exist_ok=True)
+    problems = []
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = chromium.new_context(viewport=viewport)
+        context.add_cookies(
+            [{"name": c.name, "value": c.value, "url": tool.url} for c in browser.session.cookies]
+        )
+        page = context.new_page()
+        for name, url in {
+            "deep-link-picker": "/lti/deep-link/",
+            "launch-refused": "/lti/launch/?",
+        }.items():
+            if name == "launch-refused":
+                page.goto(tool.url + "/en/")
+                page.evaluate(
+                    """url => { const f = document.createElement('form'); f.method = 'post';
+                    f.action = url; for (const [k, v] of [['id_token', 'x.y.z'], ['state', 's']]) {
+                    const i = document.createElement('input'); i.name = k; i.value = v;
+                    f.appendChild(i); } document.body.appendChild(f); f.submit(); }""",
+                    tool.url + "/lti/launch/",
+                )
+                page.wait_for_load_state()
+            else:
+                page.goto(tool.url + url)
+            page.screenshot(path=str(folder / f"{name}-{viewport['width']}.png"), full_page=True)
+            violations = Axe().run(page).response["violations"]
+            problems += [
+                f"{name}: {v['id']} ({v['impact']}): {v['help']}"
+                for v in violations
+                if v["impact"] in ("serious", "critical")
+            ]
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"] + 1, f"{name} scrolls sideways ({width}px)"
+        context.close()
+        chromium.close()
+    assert not problems, "\n".join(problems)

@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 
 from courses.lessons import lesson_complete
+from lms.celery import backoff
 from lms.xapi import delivery
-from lms.xapi.delivery import LrsError, backoff, statements_deliver
+from lms.xapi.delivery import LrsError, statements_deliver
 from lms.xapi.models import Statement
 
 pytestmark = pytest.mark.django_db
