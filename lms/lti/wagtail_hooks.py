@@ -8,6 +8,7 @@ top of the platform form (and served at /lti/configuration.json).
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import lazy
@@ -15,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, HelpPanel
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
@@ -68,13 +70,30 @@ class PlatformViewSet(ModelViewSet):
         ]
 
 
+class SyncColumn(Column):
+    """A button that brings the platform course's members in again."""
+
+    cell_template_name = "lti/admin/sync_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["csrf_token"] = get_token(parent_context["request"])
+        return context
+
+
 class ContextViewSet(ModelViewSet):
     model = PlatformContext
     name = "lti_contexts"
     icon = "group"
     menu_label = _("Platform courses")
     form_fields = ["cohort"]
-    list_display = ["title", "platform", "cohort", "members_synced_at"]
+    list_display = [
+        "title",
+        "platform",
+        "cohort",
+        "members_synced_at",
+        SyncColumn("sync", label=_("Members")),
+    ]
     inspect_view_enabled = True
     copy_view_enabled = False
     add_view_enabled = False

@@ -67,3 +67,28 @@ def test_staff_see_the_outboxes(staff):
     assert client.get(reverse("lti_scores:index")).status_code == 200
     assert client.get(reverse("lti_contexts:index")).status_code == 200
     assert client.get(reverse("xapi_statements:index")).status_code == 200
+
+
+def test_staff_bring_a_platform_courses_members_in_again(staff):
+    from lms.lti.models import PlatformContext
+
+    platform = Platform.objects.create(
+        **{k: v for k, v in FORM.items() if k not in ("is_active", "auth_audience")}
+    )
+    context = PlatformContext.objects.create(
+        platform=platform,
+        context_id="c1",
+        title="Cluster policy 101",
+        memberships_url="https://moodle.example.edu/memberships",
+    )
+    client = staff_client(staff)
+
+    listing = client.get(reverse("lti_contexts:index")).content.decode()
+    assert reverse("lti_admin_sync", args=[context.pk]) in listing
+    refused = client.get(reverse("lti_admin_sync", args=[context.pk]))  # only by POST
+    assert refused.status_code == 302 and refused["Location"] == "/admin/"
+
+    response = client.post(reverse("lti_admin_sync", args=[context.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("lti_contexts:index")
