@@ -146,10 +146,8 @@ def enrolment_page(page: Page) -> Page | None:
     return None
 
 
-def context_record(
-    *, platform: Platform, claims: dict, page: Page | None
-) -> PlatformContext | None:
-    """The platform course, with its members' service URL and the cohort it learns in."""
+def context_record(*, platform: Platform, claims: dict) -> PlatformContext | None:
+    """The platform course, with its members' service URL."""
     context_claim = claims.get(CONTEXT_CLAIM) or {}
     if not context_claim.get("id"):
         return None
@@ -160,15 +158,24 @@ def context_record(
     memberships = (claims.get(NRPS_CLAIM) or {}).get("context_memberships_url")
     if memberships:
         context.memberships_url = memberships
-    target = enrolment_page(page) if page is not None else None
-    if target is not None and (context.cohort is None or context.cohort.page_id != target.id):
-        context.cohort = Cohort.objects.create(
-            name=f"{platform.name}: {context.title or context.context_id}"[:120],
-            page=target,
-            starts_on=timezone.now().date(),
-        )
     context.save()
     return context
+
+
+def cohort_for(context: PlatformContext, target: Page) -> Cohort:
+    """The cohort the platform course learns `target` in: one per course or qualification it
+    links to, made on the first launch into it. The first is the context's own cohort, the one
+    its members are brought into."""
+    if context.cohort is not None and context.cohort.page_id == target.id:
+        return context.cohort
+    name = f"{context.platform.name}: {context.title or context.context_id}"[:120]
+    cohort = Cohort.objects.filter(page=target, name=name).order_by("id").first()
+    if cohort is None:
+        cohort = Cohort.objects.create(name=name, page=target, starts_on=timezone.now().date())
+    if context.cohort is None:
+        context.cohort = cohort
+        context.save(update_fields=["cohort"])
+    return cohort
 
 
 def link_record(
@@ -224,12 +231,11 @@ def launch_accept(*, platform: Platform, claims: dict) -> Outcome:
     )
     custom = claims.get(CUSTOM_CLAIM) or {}
     page = target_page(custom.get(PAGE_PARAMETER)) if custom.get(PAGE_PARAMETER) else None
-    context = context_record(platform=platform, claims=claims, page=page)
+    context = context_record(platform=platform, claims=claims)
     link_record(platform=platform, claims=claims, context=context, page=page)
     target = enrolment_page(page) if page is not None else None
-    cohort = context.cohort if context is not None else None
     if target is not None:
-        place(user, target, cohort if cohort is not None and cohort.page_id == target.id else None)
-    if instructor and context is not None and context.memberships_url and cohort is not None:
+        place(user, target, cohort_for(context, target) if context is not None else None)
+    if instructor and context is not None and context.memberships_url and context.cohort:
         send_after_commit("lms.lti.tasks.sync_members", context.id)
     return Outcome(user=user, page=page, instructor=instructor, context=context)

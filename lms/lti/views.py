@@ -28,6 +28,7 @@ from lms.lti.launch import LaunchRefused, launch_accept
 logger = logging.getLogger(__name__)
 SESSION_DEEP_LINK = "lti_deep_link_launch"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 
 
 def _storage() -> DjangoCacheDataStorage:
@@ -119,7 +120,9 @@ def deep_link(request):
             error = _("Choose a course, qualification or lesson.")
         else:
             link = message_launch.get_deep_link()
-            return_url = link._deep_link_settings["deep_link_return_url"]
+            return_url = message_launch.get_launch_data()[DEEP_LINKING_SETTINGS][
+                "deep_link_return_url"
+            ]
             response = render(
                 request,
                 "lti/deep_link_return.html",
