@@ -12,13 +12,15 @@ RUN_ENV := LMS_DATA_DIR="$${LMS_DATA_DIR:-$(CURDIR)/var}" \
 	DJANGO_SETTINGS_MODULE="$${DJANGO_SETTINGS_MODULE:-lms.settings.dev}"
 PYTEST := env -u DJANGO_SETTINGS_MODULE -u LMS_BASE_URL $(VENV)/bin/pytest --ds=lms.settings.test
 
-.PHONY: help install run prepare test test-faults test-scale e2e lint format messages audit bench clean
+.PHONY: help install interop-counterparts run prepare test test-faults test-scale test-interop e2e lint format messages audit bench clean
 
 help:
 	@echo "make run          start the site, a Celery worker and beat on PORT (default 8000)"
 	@echo "make test         run the test suite (unit and integration)"
 	@echo "make test-faults  run the slow fault-injection tests (needs PostgreSQL and Redis)"
 	@echo "make test-scale   two web hosts, two workers, beat and an S3 server (needs PostgreSQL and Redis)"
+
+	@echo "make test-interop run xAPI and LTI 1.3 against a real LRS (Ralph) and LTI platform"
 	@echo "make e2e          run the browser journeys in Chromium"
 	@echo "make lint         ruff, the import-linter contracts, Django's checks and missing migrations"
 
@@ -35,6 +37,21 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The counterparts of the interoperability tests (Ralph's LRS, an LTI 1.3 platform) in their own
+# environment: Ralph pins FastAPI, python-jose and click versions the site must not be held to.
+INTEROP_VENV := .venv-interop
+$(INTEROP_VENV)/.installed: tests/interop/requirements.txt
+	@test -x $(INTEROP_VENV)/bin/python || $(PYTHON) -m venv $(INTEROP_VENV) || python3 -m venv $(INTEROP_VENV)
+	@$(INTEROP_VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv 2>/dev/null || true
+	@if [ -x $(INTEROP_VENV)/bin/uv ]; then \
+		$(INTEROP_VENV)/bin/uv pip install --quiet --python $(INTEROP_VENV)/bin/python -r tests/interop/requirements.txt; \
+	else \
+		$(INTEROP_VENV)/bin/python -m pip install --quiet -r tests/interop/requirements.txt; \
+	fi
+	@touch $@
+
+interop-counterparts: $(INTEROP_VENV)/.installed
+
 messages: install
 	$(VENV)/bin/pybabel compile --use-fuzzy -d locale -D django -f 2>&1 | grep -v '^compiling' || true
 
@@ -48,7 +65,7 @@ run: prepare
 	$(RUN_ENV) LMS_WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
 
 test: install messages
-	$(PYTEST) -n $(PYTEST_WORKERS) -m "not fault and not e2e and not scale" $(PYTEST_ARGS)
+	$(PYTEST) -n $(PYTEST_WORKERS) -m "not fault and not e2e and not scale and not interop" $(PYTEST_ARGS)
 
 test-faults: install messages
 	$(PYTEST) -m fault -p no:xdist $(PYTEST_ARGS)
@@ -57,6 +74,9 @@ test-faults: install messages
 # database), a local S3 server, two gunicorn web processes, two Celery workers and beat.
 test-scale: install messages
 	$(PYTEST) -m scale -p no:xdist $(PYTEST_ARGS)
+
+test-interop: install messages interop-counterparts
+	LMS_INTEROP_VENV="$(CURDIR)/$(INTEROP_VENV)" $(PYTEST) -m interop -p no:xdist $(PYTEST_ARGS)
 
 e2e: install messages
 	$(PYTEST) -m e2e -p no:xdist $(PYTEST_ARGS)
@@ -88,4 +108,4 @@ bench: install
 	$(PY) bench/verify_load.py
 
 clean:
-	rm -rf var/test test-results
+	rm -rf var/test test-results $(INTEROP_VENV)

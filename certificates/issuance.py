@@ -27,6 +27,7 @@ from certificates.dates import xsd_datetime
 from certificates.ids import new_certificate_id
 from certificates.keys import signing_key, verification_method_id
 from certificates.models import Award, Certificate, StatusList
+from certificates.signals import certificate_issued, certificate_revoked
 from certificates.signing import sign
 from certificates.status import status_list_refresh
 from courses.models import Grade, QualificationPage, SubmissionMember
@@ -253,6 +254,7 @@ def certificate_issue(*, award_id: int) -> Certificate | None:
                 if existing is not None:
                     return existing
                 continue
+            certificate_issued.send(sender=Certificate, certificate=certificate)
             _notify_issued(certificate)
             return certificate
         raise RuntimeError(f"Could not issue award {award_id}: the insert kept being refused.")
@@ -306,6 +308,7 @@ def certificate_reissue(
     new = _create(
         award, supersedes=old, reissued_by=by, reason=reason, validity_months=validity_months
     )
+    certificate_issued.send(sender=Certificate, certificate=new)
     transaction.on_commit(lambda: _notify_issued(new))
     return new
 
@@ -325,5 +328,6 @@ def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certific
     certificate.revoked_by = by
     certificate.revocation_reason = reason[:2000]
     certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    certificate_revoked.send(sender=Certificate, certificate=certificate)
     status_list_refresh()
     return certificate

@@ -29,6 +29,7 @@ from courses.models import (
 )
 from courses.outline import get_outline
 from courses.progress import learner_progress
+from courses.signals import lesson_viewed
 from courses.submissions import submission_deadline, submission_of
 from lms.localization import canonical_id, canonical_ids, localized_many
 
@@ -241,6 +242,9 @@ def lesson_context(lesson, request) -> dict:
     ]
     position = next((i for i, p in enumerate(sequence) if p.id == lesson.id), None)
     entry = _entry_of(context, module)
+    locked = bool(entry and entry["locked"])
+    if context["enrolled"] and not locked:
+        lesson_viewed.send(sender=LessonPage, learner=request.user, lesson_id=canonical_id(lesson))
     return {
         **context,
         "course": course,
@@ -251,7 +255,7 @@ def lesson_context(lesson, request) -> dict:
             item["page"].id == lesson.id and item["done"]
             for item in (entry["lessons"] if entry else [])
         ),
-        "locked": bool(entry and entry["locked"]),
+        "locked": locked,
         "previous_page": sequence[position - 1] if position else None,
         "next_in_course": sequence[position + 1]
         if position is not None and position + 1 < len(sequence)

@@ -21,7 +21,11 @@ from django.utils import timezone
 
 from courses.models import Enrolment, Milestone, ProgressEvent, ProgressSnapshot
 from courses.outline import CourseOutline, Outline, QualificationOutline, get_outline
-from courses.signals import qualification_requirements_met
+from courses.signals import (
+    learning_event_recorded,
+    milestone_recorded,
+    qualification_requirements_met,
+)
 from lms.celery import send, send_after_commit
 
 logger = logging.getLogger(__name__)
@@ -49,6 +53,14 @@ def event_record(*, learner_id: int, kind: str, key: str, payload: dict, occurre
             )
     except IntegrityError:
         return False
+    learning_event_recorded.send(
+        sender=ProgressEvent,
+        learner_id=learner_id,
+        kind=kind,
+        key=key,
+        payload=payload,
+        occurred_at=occurred_at,
+    )
     progress_enqueue(learner_id)
     return True
 
@@ -409,6 +421,13 @@ def _record_milestones(enrolment: Enrolment, summary: dict) -> None:
             continue
         Milestone.objects.create(
             enrolment=enrolment, kind=kind, page_id=page_id, achieved_at=_parse(at)
+        )
+        milestone_recorded.send(
+            sender=Milestone,
+            enrolment=enrolment,
+            kind=kind,
+            page_id=page_id,
+            achieved_at=_parse(at),
         )
         if kind == Milestone.Kind.REQUIREMENTS_MET:
             qualification_requirements_met.send(

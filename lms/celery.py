@@ -5,6 +5,7 @@ Rules send tasks by name (`send`, `send_after_commit`): a rules module never imp
 """
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
@@ -42,6 +43,14 @@ app.conf.beat_schedule = {
         "task": "certificates.tasks.refresh_status_list",
         "schedule": 6 * 60 * 60.0,
     },
+    "sweep-xapi-statements": {
+        "task": "lms.xapi.tasks.sweep_statements",
+        "schedule": 60.0,
+    },
+    "sweep-lti-scores": {
+        "task": "lms.lti.tasks.sweep_scores",
+        "schedule": 120.0,
+    },
     "send-expiry-reminders": {
         "task": "certificates.tasks.send_expiry_reminders",
         "schedule": crontab(hour=8, minute=0),
@@ -68,3 +77,9 @@ def send_after_commit(task_name: str, *args) -> None:
     a periodic sweep sends it again."""
     task = registered(task_name)
     transaction.on_commit(lambda: task.delay(*args), robust=True)
+
+
+def backoff(attempts: int, *, first: float = 5, longest: float = 3600) -> timedelta:
+    """How long an outbox row waits after its `attempts`-th failed delivery: `first` seconds,
+    doubling each time, never more than `longest` (5 s, 10 s, 20 s ... an hour)."""
+    return timedelta(seconds=min(longest, first * 2 ** max(0, attempts - 1)))

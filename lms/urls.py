@@ -20,6 +20,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("", include("certificates.urls")),
+    path("", include("lms.lti.urls")),
 ]
 
 urlpatterns += i18n_patterns(

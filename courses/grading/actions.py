@@ -26,6 +26,7 @@ from courses.models import (
     Submission,
 )
 from courses.outline import get_outline
+from courses.signals import submission_returned
 from lms.errors import Conflict
 from lms.notifications.services import notify
 
@@ -361,7 +362,14 @@ class ReturnSubmissionAction(GradingAction):
         self.submission.status = Submission.Status.RETURNED
         self.submission.save(update_fields=["status", "updated_at"])
         project = self.submission.field_project
-        for member in self.submission.members.select_related("learner"):
+        members = list(self.submission.members.select_related("learner"))
+        submission_returned.send(
+            sender=Submission,
+            submission=self.submission,
+            revision_request=request,
+            learner_ids=[member.learner_id for member in members],
+        )
+        for member in members:
             notify(
                 member.learner,
                 key=f"returned:{request.id}:{member.learner_id}",

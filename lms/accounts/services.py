@@ -14,7 +14,15 @@ from .validators import validate_no_control_characters
 API_TOKEN_LIFETIME = timedelta(days=30)
 STAFF_GROUP = "Staff"
 # Apps whose models staff manage in the admin.
-STAFF_APP_LABELS = ("accounts", "courses", "certificates", "wagtailimages", "wagtaildocs")
+STAFF_APP_LABELS = (
+    "accounts",
+    "courses",
+    "certificates",
+    "lti",
+    "xapi",
+    "wagtailimages",
+    "wagtaildocs",
+)
 
 
 def staff_group() -> Group:

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "lms.home",
     "courses",
     "certificates",
+    "lms.xapi",
+    "lms.lti",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.simple_translation",
@@ -316,3 +318,10 @@ ISSUER_KEY_FILE = env("LMS_ISSUER_KEY_FILE")
 ISSUER_KEY_DIR = DATA_DIR / "issuer-keys"
 ISSUER_NAME = env("LMS_ISSUER_NAME", "Cluster Manager Academy")
 VERIFY_RATE = env("LMS_VERIFY_RATE", "60/m")
+
+# --- Learning Record Store (xAPI) -----------------------------------------------------------
+# The LRS's xAPI endpoint (statements are posted to <LMS_LRS_URL>/statements) and the Basic-auth
+# credentials it gave this site. Unset: no statement is recorded or sent.
+LRS_URL = env("LMS_LRS_URL")
+LRS_USERNAME = env("LMS_LRS_USERNAME")
+LRS_PASSWORD = env("LMS_LRS_PASSWORD")

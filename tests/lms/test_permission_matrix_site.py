@@ -491,6 +491,18 @@ ROUTES = [
         "/admin/certificates/bulk/progress/?awards={award}",
         STAFF_ONLY_ADMIN,
     ),
+    # --- LTI 1.3 (tests/lti and tests/interop test the protocol) --------------------------------
+    Route("LTI: the tool's public keys", "get", "/lti/jwks.json", ALL_200),
+    Route("LTI: the tool's URLs", "get", "/lti/configuration.json", ALL_200),
+    Route("LTI: login with no platform", "get", "/lti/login/", "400 400 400 400 400 400"),
+    Route("LTI: launch with no token", "post", "/lti/launch/", "400 400 400 400 400 400"),
+    Route("LTI: deep linking with no launch", "get", "/lti/deep-link/", "403 403 403 403 403 403"),
+    Route(
+        "admin: bring an LTI course's members in (none such)",
+        "post",
+        "/admin/lti/contexts/999999/sync/",
+        "login login login login login 404",
+    ),
 ]
 
 
