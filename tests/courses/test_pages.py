@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Locale
 
-from courses.knowledge_checks import answer_key, attempt_submit
+from courses.knowledge_checks import answer_key
 from courses.models import CatalogPage, CoursePage, KnowledgeCheckPage, LessonPage, ModulePage
-from tests.conftest import answers_for
+from tests.conftest import answers_for, submit_check
 
 
 def zh(page):
@@ -190,7 +190,7 @@ def test_a_knowledge_check_page_never_shows_correct_answers_before_an_attempt(
 
 def test_a_failed_attempt_shows_explanations_but_not_the_answers(client, curriculum, enrolled):
     check = curriculum.checks()[0]
-    attempt_submit(learner=enrolled, check=check, answers=answers_for(check, correct=False))
+    submit_check(learner=enrolled, check=check, answers=answers_for(check, correct=False))
     client.force_login(enrolled)
     body = get(client, check)
     assert "Not passed yet" in body and "Because." in body and "your answer" in body
@@ -200,7 +200,7 @@ def test_a_failed_attempt_shows_explanations_but_not_the_answers(client, curricu
 
 def test_passing_reveals_the_correct_choices(client, curriculum, enrolled):
     check = curriculum.checks()[0]
-    attempt_submit(learner=enrolled, check=check, answers=answers_for(check, correct=True))
+    submit_check(learner=enrolled, check=check, answers=answers_for(check, correct=True))
     client.force_login(enrolled)
     labels = choice_labels(get(client, check))
     correct = {cid for ids in answer_key(check).values() for cid in ids}
