@@ -122,7 +122,13 @@ class EnrolmentViewSet(ModelViewSet):
 
     @property
     def current_outline_view(self):
-        return self.construct_view(EnrolmentOutlineView, **self.get_inspect_view_kwargs())
+        return self.construct_view(
+            EnrolmentOutlineView,
+            **{
+                **self.get_inspect_view_kwargs(),
+                "template_name": EnrolmentOutlineView.template_name,
+            },
+        )
 
     def get_urlpatterns(self):
         return [
