@@ -85,7 +85,7 @@ def test_a_passed_check_takes_no_further_attempt(curriculum, enrolled):
     context = knowledge_check_context(check, request_as(enrolled))
     assert context["passed"] is True
     assert context["attempts_left"] == 2  # attempts remain, yet none may be taken
-    assert context["can_attempt"] is False
+    assert context["can_start"] is False and context["current"] is None
 
 
 def test_a_passed_check_page_offers_no_form_and_refuses_a_post(client, curriculum, enrolled):
@@ -96,8 +96,8 @@ def test_a_passed_check_page_offers_no_form_and_refuses_a_post(client, curriculu
 
     submit_check(learner=enrolled, check=check, answers=answers_for(check))
     body = body_of(client, check.url)
-    assert "Submit answers</button>" not in body and "Try again</button>" not in body
-    assert 'name="q-' in body and "disabled" in body  # the questions stay, read-only
+    assert "Submit answers</button>" not in body and "Retake" not in body
+    assert 'name="q-' not in body and "your answer" in body  # the answers stay, as results
 
     data = {f"q-{qid}": value for qid, value in answers_for(check).items()}
     response = client.post(f"/en/learn/checks/{check.id}/attempt/", data)
@@ -111,7 +111,7 @@ def test_a_failed_attempt_still_leaves_the_form(curriculum, enrolled):
     submit_check(learner=enrolled, check=check, answers=answers_for(check, correct=False))
     context = knowledge_check_context(check, request_as(enrolled))
     assert context["passed"] is False and context["attempts_left"] == 2
-    assert context["can_attempt"] is True
+    assert context["can_start"] is True
 
 
 # --- extra attempts -------------------------------------------------------------------------
@@ -125,14 +125,14 @@ def test_an_allowance_gives_one_more_attempt_to_its_learner_at_its_check(
     use_every_attempt(enrolled, check)
     with pytest.raises(Conflict, match="used all 3 attempts"):
         submit_check(learner=enrolled, check=check, answers=answers_for(check))
-    assert knowledge_check_context(check, request_as(enrolled))["can_attempt"] is False
+    assert knowledge_check_context(check, request_as(enrolled))["can_start"] is False
 
     AttemptAllowance.objects.create(
         learner=enrolled, check_page=check, extra=1, reason="Ill on the day.", granted_by=staff
     )
     assert attempts_allowed(enrolled, check) == 4
     context = knowledge_check_context(check, request_as(enrolled))
-    assert context["attempts_left"] == 1 and context["can_attempt"] is True
+    assert context["attempts_left"] == 1 and context["can_start"] is True
 
     result = submit_check(learner=enrolled, check=check, answers=answers_for(check, False))
     assert result.attempt.number == 4 and result.attempts_left == 0
@@ -141,7 +141,7 @@ def test_an_allowance_gives_one_more_attempt_to_its_learner_at_its_check(
         submit_check(learner=enrolled, check=check, answers=answers_for(check))
     assert KnowledgeCheckAttempt.objects.filter(learner=enrolled, check_page=check).count() == 4
     context = knowledge_check_context(check, request_as(enrolled))
-    assert context["attempts_left"] == 0 and context["can_attempt"] is False
+    assert context["attempts_left"] == 0 and context["can_start"] is False
 
 
 def test_allowances_add_up(curriculum, enrolled, staff):
@@ -168,7 +168,7 @@ def test_another_learners_allowance_does_not_help(curriculum, enrolled, other_le
     with pytest.raises(Conflict, match="used all 3 attempts"):
         submit_check(learner=other_learner, check=check, answers=answers_for(check))
     assert KnowledgeCheckAttempt.objects.filter(learner=other_learner).count() == 3
-    assert knowledge_check_context(check, request_as(other_learner))["can_attempt"] is False
+    assert knowledge_check_context(check, request_as(other_learner))["can_start"] is False
 
 
 def test_an_allowance_at_another_check_does_not_help(curriculum, enrolled, staff):
@@ -192,11 +192,11 @@ def test_the_chinese_check_page_counts_the_extra_attempt(client, curriculum, enr
     chinese = zh(check)
     context = knowledge_check_context(chinese, request_as(enrolled))
     assert context["attempts_left"] == 1
-    assert context["can_attempt"] is True
+    assert context["can_start"] is True
     client.force_login(enrolled)
     body = body_of(client, chinese.url)
-    assert f'action="/zh-hans/learn/checks/{chinese.id}/attempt/"' in body
-    assert ">再试一次</button>" in body  # "Try again"
+    assert f'action="/zh-hans/learn/checks/{chinese.id}/start/"' in body
+    assert ">抽取新题重新作答</button>" in body  # "Retake with new questions"
 
 
 def test_an_attempt_posted_from_the_chinese_page_uses_the_allowance(
