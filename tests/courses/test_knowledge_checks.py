@@ -556,3 +556,51 @@ def test_the_page_context_shows_nothing_of_the_bank_to_a_visitor(curriculum):
 
     context = knowledge_check_context(first_check(curriculum), request_as(AnonymousUser()))
     assert context["questions"] == [] and context["results"] == []
+
+
+# --- the migrations keep what was there -------------------------------------------------------
+
+
+def test_the_migration_records_old_attempts_as_having_asked_the_whole_bank(curriculum, enrolled):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("courses.migrations.0005_check_banks_and_attempt_draws")
+    check = first_check(curriculum)
+    bank = questions_of(check)
+    submitted = timezone.now() - timedelta(days=3)
+    old = KnowledgeCheckAttempt.objects.create(
+        learner=enrolled,
+        check_page=check,
+        number=1,
+        status=Status.SUBMITTED,
+        answers={q.id: [] for q in bank},
+        results={q.id: {"correct": False} for q in bank},
+        score=0,
+        passed=False,
+        submitted_at=submitted,
+    )
+    migration.attempts_asked_the_whole_bank(apps, None)
+    old.refresh_from_db()
+    assert old.drawn == [{"question": q.id, "choices": [c.id for c in q.choices]} for q in bank]
+    assert old.started_at == submitted
+    assert [q.id for q in attempt_questions(check, old)] == [q.id for q in bank]
+
+
+def test_the_migration_gives_existing_enrolments_the_outline_of_the_day(curriculum, enrolled):
+    import importlib
+
+    from django.apps import apps
+
+    from courses.models import Enrolment
+
+    migration = importlib.import_module("courses.migrations.0006_enrolment_requirements")
+    enrolment = Enrolment.objects.get(learner=enrolled, page=curriculum.qualification)
+    Enrolment.objects.filter(pk=enrolment.pk).update(requirements=None)
+    migration.requirements_as_enrolled(apps, None)
+    enrolment.refresh_from_db()
+    assert enrolment.requirements == {
+        "courses": [curriculum.course("course-one").id, curriculum.course("course-two").id],
+        "evidence_required": False,
+    }

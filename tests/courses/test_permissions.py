@@ -366,4 +366,4 @@ def test_every_courses_route_is_in_the_matrix():
         for operation in view.operations
         for method in operation.methods
     }
-    assert declared == api
+    assert declared == api - {("get", "/me/certificates")}  # certificates' own route
