@@ -39,7 +39,7 @@ def _sample_pdf() -> bytes:
 
 def _drawn(page) -> list[str]:
     """The ids of the questions the check page asks, in order."""
-    names = page.locator("#questions input").evaluate_all("els => els.map(e => e.name)")
+    names = page.locator("#questions input[name^='q-']").evaluate_all("els => els.map(e => e.name)")
     return list(dict.fromkeys(name.removeprefix("q-") for name in names))
 
 

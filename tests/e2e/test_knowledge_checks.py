@@ -50,7 +50,7 @@ def _login(page, username):
 
 
 def _drawn(page) -> list[str]:
-    names = page.locator("#questions input").evaluate_all("els => els.map(e => e.name)")
+    names = page.locator("#questions input[name^='q-']").evaluate_all("els => els.map(e => e.name)")
     return list(dict.fromkeys(name.removeprefix("q-") for name in names))
 
 
