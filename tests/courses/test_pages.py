@@ -71,7 +71,7 @@ def test_pages_show_their_own_language(client, curriculum):
         "CCID Think Tank, &#x27;Cultivating advanced manufacturing clusters&#x27;, 2019." in english
     )
     assert "Source article of this course." in english
-    assert "CCID Think Tank，《Cultivating advanced manufacturing clusters》，2019。" in chinese
+    assert "CCID Think Tank，《Cultivating advanced manufacturing clusters》，2019。" in chinese  # noqa: RUF001
     assert "本课程的来源文章。" in chinese
 
 
