@@ -102,9 +102,10 @@ def _caller(request):
     return user
 
 
-def _check_body(check, shown, user) -> dict:
+def _check_body(check, shown, user, *, may_start: bool = True) -> dict:
     """A check for this caller: its rules for anyone; the questions of the current draw (started
-    if needed) for an enrolled learner whose module is open, and the last attempt's feedback."""
+    if needed and `may_start`) for an enrolled learner whose module is open, and the last
+    attempt's feedback."""
     body = {
         "id": shown.id,
         "title": shown.title,
@@ -127,7 +128,12 @@ def _check_body(check, shown, user) -> dict:
     if not learner_progress(user).enrolled_in(get_outline().course_of(check_id=check.id) or -1):
         return {**body, "message": _("Enrol in the course to take this check.")}
     state = check_state(user, check)
-    if state.current is None and state.may_start:
+    if state.current is None and state.may_start and not may_start:
+        body["message"] = _(
+            "A timed check starts its clock only when asked: press Start on its page, or call "
+            "with a bearer token."
+        )
+    elif state.current is None and state.may_start:
         try:
             attempt_start(learner=user, check=check)
         except Conflict as exc:  # the module is locked, or its prerequisites are not met
@@ -178,12 +184,16 @@ def _check_body(check, shown, user) -> dict:
 def knowledge_check(request, check_id: PageId):
     """The check's rules for anyone. For an enrolled learner, also the questions of the attempt
     in progress: opening the check starts one (a new draw) when none is, and it stays the same
-    until it is submitted. Answers are never included before they are revealed."""
+    until it is submitted (a timed check's is started only for a bearer-token caller, so that a
+    link followed in a browser never starts a clock). Answers are never included before they are
+    revealed."""
     shown = live_page(check_id)
     if not isinstance(shown, KnowledgeCheckPage):
         raise Http404(_("No knowledge check with id %(id)s.") % {"id": check_id})
     check = canonical_specific(KnowledgeCheckPage, check_id)
-    return _check_body(check, shown, _caller(request))
+    # A link followed in a browser (a session, no token) must not start a timed check's clock.
+    explicit = bearer_token(request) is not None or not check.time_limit_minutes
+    return _check_body(check, shown, _caller(request), may_start=explicit)
 
 
 @router.post(

@@ -604,3 +604,20 @@ def test_the_migration_gives_existing_enrolments_the_outline_of_the_day(curricul
         "courses": [curriculum.course("course-one").id, curriculum.course("course-two").id],
         "evidence_required": False,
     }
+
+
+def test_only_a_token_caller_starts_a_timed_check_through_the_api(
+    api, client, curriculum, enrolled
+):
+    """A link followed in a browser (a session) must not start a timed check's clock."""
+    check = save(first_check(curriculum), time_limit_minutes=10)
+    client.force_login(enrolled)
+    body = client.get(f"/api/v1/knowledge-checks/{check.id}").json()
+    assert body["attempt"] is None and "press Start" in body["message"]
+    assert not KnowledgeCheckAttempt.objects.exists()
+
+    body = api.get(f"/knowledge-checks/{check.id}", user=enrolled).json()
+    assert body["attempt"]["deadline"] and len(body["attempt"]["questions"]) == 2
+    # Once started, the browser session sees the same attempt.
+    again = client.get(f"/api/v1/knowledge-checks/{check.id}").json()
+    assert again["attempt"] == body["attempt"]
