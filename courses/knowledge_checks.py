@@ -45,6 +45,8 @@ Status = KnowledgeCheckAttempt.Status
 # Answers may arrive this long after a time limit: the page's countdown submits at zero, and the
 # request takes a moment to travel.
 GRACE = timedelta(seconds=60)
+# A timed attempt submitted this close to its deadline may be empty: the countdown sent it.
+TIME_UP = timedelta(seconds=5)
 _random = secrets.SystemRandom()
 
 # --- the bank -----------------------------------------------------------------------------------
@@ -386,10 +388,11 @@ def attempt_start(*, learner, check: KnowledgeCheckPage) -> KnowledgeCheckAttemp
 
 
 def _normalise_answers(
-    bank: list[Question], asked: list[Question], answers: dict
+    bank: list[Question], asked: list[Question], answers: dict, *, time_is_up: bool = False
 ) -> dict[str, list[str]]:
     """The answers to the questions asked, each a sorted list of choice ids. An id that is no
-    question of the bank is refused; answers to bank questions not asked are ignored."""
+    question of the bank is refused; answers to bank questions not asked are ignored. Nothing
+    answered is refused, unless the time is up (the countdown submits what there is)."""
     if not isinstance(answers, dict):
         raise ValidationError(_("Answers must map question ids to choice ids."))
     bank_ids = {q.id for q in bank}
@@ -413,7 +416,7 @@ def _normalise_answers(
         if len(set(chosen)) > 1 and not question.multiple:
             raise ValidationError(_("Question %(id)s takes one answer.") % {"id": qid})
         normalised[qid] = sorted(set(chosen))
-    if not any(normalised.values()):
+    if not any(normalised.values()) and not time_is_up:
         raise ValidationError(_("Answer at least one of the questions you were asked."))
     return normalised
 
@@ -465,7 +468,8 @@ def _grade(learner, check, attempt: KnowledgeCheckAttempt, answers: dict) -> Att
         raise Conflict(
             _("The questions of this attempt were changed; open the check again for new ones.")
         )
-    chosen = _normalise_answers(questions_of(check), asked, answers)
+    time_is_up = attempt.deadline is not None and timezone.now() >= attempt.deadline - TIME_UP
+    chosen = _normalise_answers(questions_of(check), asked, answers, time_is_up=time_is_up)
     results = {q.id: {"correct": chosen[q.id] == q.correct_ids} for q in asked}
     right = sum(1 for r in results.values() if r["correct"])
     attempt.answers = chosen

@@ -340,7 +340,7 @@ def knowledge_check_context(check, request) -> dict:
         state = check_state(user, canonical)
     last = state.last_finished
     reveal = bool(last) and answers_revealed(
-        check, passed=state.passed, attempts_left=state.attempts_left
+        canonical, passed=state.passed, attempts_left=state.attempts_left
     )
     current = state.current
     return {

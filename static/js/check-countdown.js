@@ -1,5 +1,5 @@
-// Countdown for a timed knowledge check. The form carries its deadline (data-deadline, ISO
-// 8601); the page states the deadline in words, so it works without this script. With it, the
+// Countdown for a timed knowledge check. The form carries its deadline (data-deadline, in
+// seconds since 1970); the page states the deadline in words, so it works without this script. With it, the
 // time left shows and updates, a screen reader hears it at each whole minute under five, and
 // the answers are submitted when the time reaches zero (the server allows a short grace).
 (function () {
@@ -12,7 +12,7 @@
   }
 
   function start(form) {
-    var deadline = Date.parse(form.getAttribute("data-deadline"));
+    var deadline = Number(form.getAttribute("data-deadline")) * 1000;
     var timer = form.querySelector(".countdown");
     var display = form.querySelector("[data-countdown]");
     if (isNaN(deadline) || !timer || !display) {

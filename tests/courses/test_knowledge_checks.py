@@ -621,3 +621,15 @@ def test_only_a_token_caller_starts_a_timed_check_through_the_api(
     # Once started, the browser session sees the same attempt.
     again = client.get(f"/api/v1/knowledge-checks/{check.id}").json()
     assert again["attempt"] == body["attempt"]
+
+
+def test_the_countdown_may_submit_nothing_once_the_time_is_up(curriculum, enrolled):
+    check = save(first_check(curriculum), time_limit_minutes=5)
+    attempt = attempt_start(learner=enrolled, check=check)
+    with pytest.raises(ValidationError, match="Answer at least one"):
+        attempt_submit(learner=enrolled, check=check, answers={})
+    KnowledgeCheckAttempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() - timedelta(seconds=1)
+    )
+    result = attempt_submit(learner=enrolled, check=check, answers={})
+    assert result.attempt.status == Status.SUBMITTED and result.attempt.score == 0

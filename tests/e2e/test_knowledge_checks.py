@@ -6,6 +6,7 @@ state, at desktop and phone widths.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -141,3 +142,39 @@ def test_a_learner_draws_fails_reads_feedback_retakes_and_passes(stack, new_page
     assert body["passed"] and body["attempt"] is None
     assert body["last_attempt"]["answers_revealed"] is True
     assert not problems, "\n".join(problems)
+
+
+def test_a_timed_check_counts_down_and_submits_at_zero(stack, new_page, shots):
+    """The countdown (static/js/check-countdown.js) shows the time left and sends the answers
+    when it reaches zero; the server takes them within its grace."""
+    username, check = _learner(stack)
+    limit = (
+        "from courses.models import KnowledgeCheckPage as K; "
+        f"K.objects.filter(translation_key=K.objects.get(id={check['id']}).translation_key)"
+        ".update(time_limit_minutes={})"
+    )
+    stack.manage("shell", "-c", limit.format(1))
+    try:
+        page = new_page(viewport=VIEWPORTS["desktop"])
+        _login(page, username)
+        page.goto(check["url"])
+        assert page.locator("input[name^='q-']").count() == 0  # the clock waits for Start
+        page.click("button:has-text('Start the check')")
+        countdown = page.locator(".countdown [data-countdown]")
+        expect(countdown).to_be_visible()
+        expect(countdown).to_have_text(re.compile(r"^(1:00|0:[0-5]\d)$"))
+        expect(page.locator(".check-deadline")).to_contain_text("Submit by")
+        shots(page, "check-timed")
+        problems = _check_layout(page, "check-timed", VIEWPORTS["desktop"]["width"])
+        first = _drawn(page)[0]
+        page.locator(f"input[name='q-{first}']").first.check()
+        # No click: at zero the script submits the form.
+        expect(page.locator("#results h2")).to_be_visible(timeout=90_000)
+        shots(page, "check-timed-submitted")
+        token = stack.token(username, PASSWORD)
+        _, body = stack.api("GET", f"/knowledge-checks/{check['id']}", token=token)
+        last = body["last_attempt"]
+        assert last["status"] == "submitted" and last["number"] == 1
+        assert not problems, "\n".join(problems)
+    finally:
+        stack.manage("shell", "-c", limit.format(None))
