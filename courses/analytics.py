@@ -81,6 +81,7 @@ def report(*, page, now=None) -> dict:
         for row in KnowledgeCheckAttempt.objects.filter(
             check_page_id__in=check_ids, learner_id__in=learners
         )
+        .exclude(status=KnowledgeCheckAttempt.Status.IN_PROGRESS)
         .values("check_page_id")
         .annotate(
             attempted=Count("learner_id", distinct=True),

@@ -98,6 +98,11 @@ class DocumentDownloadBlock(blocks.StructBlock):
 class ReferenceBlock(blocks.StructBlock):
     citation = blocks.TextBlock(label=_("citation"))
     url = blocks.URLBlock(label=_("URL"), required=False)
+    note = blocks.TextBlock(
+        label=_("note"),
+        required=False,
+        help_text=_("What the source is or what it supports, in the page's language."),
+    )
 
 
 class ReferencesBlock(blocks.StructBlock):
@@ -126,12 +131,25 @@ class BaseStreamBlock(blocks.StreamBlock):
 class ChoiceBlock(blocks.StructBlock):
     text = blocks.CharBlock(label=_("choice"), max_length=500)
     correct = blocks.BooleanBlock(label=_("correct"), required=False)
+    feedback = blocks.TextBlock(
+        label=_("feedback"),
+        required=False,
+        help_text=_(
+            "Shown to a learner who chose this option, before the answers are revealed: why it "
+            "is right or wrong. A wrong option's feedback never names the right one."
+        ),
+    )
 
 
 class QuestionBlock(blocks.StructBlock):
     """One knowledge-check question. The template never renders `correct`; grading is server-side."""
 
     text = blocks.TextBlock(label=_("question"))
+    scenario = blocks.BooleanBlock(
+        label=_("scenario"),
+        required=False,
+        help_text=_("Tick when the learner applies an idea to a described situation."),
+    )
     multiple = blocks.BooleanBlock(
         label=_("several answers"),
         required=False,
@@ -139,7 +157,10 @@ class QuestionBlock(blocks.StructBlock):
     )
     choices = blocks.ListBlock(ChoiceBlock(), min_num=2, max_num=8)
     explanation = blocks.TextBlock(
-        label=_("explanation"), help_text=_("Shown to the learner after an attempt.")
+        label=_("explanation"),
+        help_text=_(
+            "The full reasoning, naming the right answer: shown once the answers are revealed."
+        ),
     )
 
     class Meta:
@@ -169,7 +190,7 @@ class KnowledgeCheckStreamBlock(blocks.StreamBlock):
 
     class Meta:
         min_num = 1
-        max_num = 20
+        max_num = 40
 
 
 class RubricLevelBlock(blocks.StructBlock):

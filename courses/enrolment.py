@@ -20,6 +20,7 @@ from courses.models import (
     Milestone,
     QualificationPage,
 )
+from courses.outline import get_outline
 from lms.errors import Conflict
 from lms.notifications.services import notify
 
@@ -51,19 +52,38 @@ def _require_prerequisite_qualifications(learner, qualification: QualificationPa
         )
 
 
+def _current_requirements(page_id: int) -> dict | None:
+    """A qualification's requirements now, as a new enrolment keeps them (None for a course)."""
+    shape = get_outline().qualifications.get(page_id)
+    return progress.qualification_requirements(shape) if shape else None
+
+
 def _enrol_one(
     learner, page, kind: str, cohort: Cohort | None, via: Enrolment | None
 ) -> tuple[Enrolment, bool]:
+    requirements = _current_requirements(page.id) if kind == Enrolment.Kind.QUALIFICATION else None
     enrolment, created = Enrolment.objects.get_or_create(
-        learner=learner, page=page, defaults={"kind": kind, "cohort": cohort, "via": via}
+        learner=learner,
+        page=page,
+        defaults={"kind": kind, "cohort": cohort, "via": via, "requirements": requirements},
     )
     if not created and enrolment.status == Enrolment.Status.WITHDRAWN:
+        # Enrolling again after withdrawing is a new enrolment: it takes the current outline.
         enrolment.status = Enrolment.Status.ACTIVE
-        enrolment.save(update_fields=["status"])
+        enrolment.requirements = requirements
+        enrolment.save(update_fields=["status", "requirements"])
         created = True
     if created:
         progress.enrolled(enrolment)
     return enrolment, created
+
+
+def _required_courses(enrolment: Enrolment) -> list[CoursePage]:
+    """The courses of a qualification enrolment's own outline, in order."""
+    qualification = progress.enrolment_qualification(enrolment, get_outline())
+    ids = list(qualification.course_ids) if qualification else []
+    pages = CoursePage.objects.in_bulk(ids)
+    return [pages[cid] for cid in ids if cid in pages]
 
 
 @transaction.atomic
@@ -80,8 +100,8 @@ def enrolment_create(*, learner, page, cohort: Cohort | None = None) -> tuple[En
     if isinstance(page, QualificationPage):
         _require_prerequisite_qualifications(learner, page)
         enrolment, created = _enrol_one(learner, page, Enrolment.Kind.QUALIFICATION, cohort, None)
-        for link in page.required_courses.select_related("course"):
-            _enrol_one(learner, link.course, Enrolment.Kind.COURSE, None, enrolment)
+        for course in _required_courses(enrolment):
+            _enrol_one(learner, course, Enrolment.Kind.COURSE, None, enrolment)
     elif isinstance(page, CoursePage):
         enrolment, created = _enrol_one(learner, page, Enrolment.Kind.COURSE, cohort, None)
     else:
@@ -104,3 +124,37 @@ def qualification_enrolled(learner, qualification_id: int | None) -> bool:
         .exclude(status=Enrolment.Status.WITHDRAWN)
         .exists()
     )
+
+
+def enrolment_on_current_outline(enrolment: Enrolment) -> bool:
+    """Whether a qualification enrolment's requirements are the qualification's current ones."""
+    current = _current_requirements(enrolment.page_id)
+    return current is None or enrolment.requirements == current
+
+
+@transaction.atomic
+def enrolment_outline_update(*, enrolment: Enrolment) -> bool:
+    """Move a qualification enrolment to the qualification's current outline (staff only, in the
+    admin): it takes the current requirements, is enrolled in any newly required course, and its
+    progress is recomputed on them. Returns False when it was on the current outline already.
+
+    Refused for an enrolment whose requirements are met (its award stands on the old outline)
+    and for a withdrawn one (enrolling again takes the current outline)."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.kind != Enrolment.Kind.QUALIFICATION:
+        raise ValidationError(_("Only a qualification enrolment has an outline to move."))
+    if enrolment.status == Enrolment.Status.COMPLETED:
+        raise Conflict(_("This learner has met the requirements of the outline they enrolled in."))
+    if enrolment.status == Enrolment.Status.WITHDRAWN:
+        raise Conflict(_("This enrolment is withdrawn; enrolling again takes the current outline."))
+    current = _current_requirements(enrolment.page_id)
+    if current is None:
+        raise Conflict(_("This qualification is not published."))
+    if enrolment.requirements == current:
+        return False
+    enrolment.requirements = current
+    enrolment.save(update_fields=["requirements"])
+    for course in _required_courses(enrolment):
+        _enrol_one(enrolment.learner, course, Enrolment.Kind.COURSE, None, enrolment)
+    progress.snapshot_refresh(enrolment)
+    return True

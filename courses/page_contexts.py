@@ -15,13 +15,19 @@ from wagtail.models import Page
 from courses.access import course_access
 from courses.enrolment import qualifications_held
 from courses.grading.rubric import rubric_of
-from courses.knowledge_checks import attempt_feedback, attempts_allowed, public_questions
+from courses.knowledge_checks import (
+    answers_revealed,
+    attempt_feedback,
+    attempt_questions,
+    attempt_start,
+    check_state,
+)
 from courses.models import (
     CoursePage,
     EvidenceSubmission,
     FieldProjectPage,
     Grade,
-    KnowledgeCheckAttempt,
+    KnowledgeCheckPage,
     LessonPage,
     QualificationPage,
     Region,
@@ -266,54 +272,93 @@ def lesson_context(lesson, request) -> dict:
 # --- knowledge checks ---------------------------------------------------------------------
 
 
+def _check_results(check, attempt, reveal: bool) -> list[dict]:
+    """An attempt's questions as the page shows them, with its feedback: which choice was the
+    learner's, and which are right only when `reveal`."""
+    feedback = {item["question"]: item for item in attempt_feedback(check, attempt, reveal)}
+    rows = []
+    for question in attempt_questions(check, attempt):
+        item = feedback[question.id]
+        chosen = set(item["chosen"])
+        right = set(item.get("correct_choices", []))
+        rows.append(
+            {
+                "id": question.id,
+                "text": question.text,
+                "multiple": question.multiple,
+                "feedback": item,
+                "choices": [
+                    {
+                        "id": c.id,
+                        "text": c.text,
+                        "was_chosen": c.id in chosen,
+                        "is_correct": c.id in right,
+                    }
+                    for c in question.choices
+                ],
+            }
+        )
+    return rows
+
+
 def knowledge_check_context(check, request) -> dict:
+    """The check's description for everyone; its questions only for an enrolled learner whose
+    module is open: the attempt in progress (opening an untimed check for the first time starts
+    it), or the last attempt's results and feedback, with the right answers once revealed."""
     user = request.user
     module = check.get_parent().specific
     course = module.get_parent().specific
     context = _course_outline(course, user)
-    check_id = canonical_id(check)
-    attempts = []
-    if user.is_authenticated:
-        attempts = list(
-            KnowledgeCheckAttempt.objects.filter(learner=user, check_page_id=check_id).order_by(
-                "number"
-            )
-        )
-    questions = public_questions(check)
-    allowed = attempts_allowed(user, check) if user.is_authenticated else check.max_attempts
-    left = None if not allowed else max(allowed - len(attempts), 0)
-    passed = any(a.passed for a in attempts)
-    last = attempts[-1] if attempts else None
-    reveal = bool(last and (passed or left == 0))
-    # Explanations come from the page being viewed (its language); question ids are shared.
-    feedback = (
-        {item["question"]: item for item in attempt_feedback(check, last, reveal)} if last else {}
-    )
-    for question in questions:
-        item = feedback.get(question["id"])
-        question["feedback"] = item
-        chosen = set(item["chosen"]) if item else set()
-        correct = set(item.get("correct_choices", [])) if item else set()
-        for choice in question["choices"]:
-            choice["was_chosen"] = choice["id"] in chosen
-            choice["is_correct"] = choice["id"] in correct
     entry = _entry_of(context, module)
-    return {
+    module_open = bool(entry) and context["access"].module_open(entry["id"])
+    check_id = canonical_id(check)
+    base = {
         **context,
         "course": course,
         "module": module,
         "check_id": check_id,
-        "questions": questions,
-        "attempts": attempts,
-        "last_attempt": last,
-        "attempts_left": left,
-        "passed": passed,
-        "reveal": reveal,
-        "can_attempt": not passed
-        and bool(entry)
-        and context["access"].module_open(entry["id"])
-        and (left is None or left > 0),
         "locked": bool(entry and entry["locked"]),
+        "module_open": module_open,
+        "questions": [],
+        "results": [],
+        "current": None,
+        "last_attempt": None,
+        "attempts": [],
+        "attempts_left": None,
+        "passed": False,
+        "reveal": False,
+        "can_start": False,
+    }
+    if not (user.is_authenticated and context["enrolled"]):
+        return base
+    canonical = check if check_id == check.id else KnowledgeCheckPage.objects.get(id=check_id)
+    state = check_state(user, canonical)
+    if (
+        state.current is None
+        and module_open
+        and state.may_start
+        and not state.attempts
+        and not check.time_limit_minutes
+    ):
+        attempt_start(learner=user, check=canonical)
+        state = check_state(user, canonical)
+    last = state.last_finished
+    reveal = bool(last) and answers_revealed(
+        canonical, passed=state.passed, attempts_left=state.attempts_left
+    )
+    current = state.current
+    return {
+        **base,
+        "current": current,
+        "questions": [q.public() for q in attempt_questions(check, current)] if current else [],
+        "deadline": current.deadline if current else None,
+        "results": _check_results(check, last, reveal) if last and not current else [],
+        "last_attempt": last,
+        "attempts": state.finished,
+        "attempts_left": state.attempts_left,
+        "passed": state.passed,
+        "reveal": reveal,
+        "can_start": module_open and current is None and state.may_start,
     }
 
 

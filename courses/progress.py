@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -175,6 +175,42 @@ def _latest_by(current: dict | None, candidate: dict, *keys: str) -> dict:
     )
 
 
+# --- an enrolment's outline: a qualification's requirements as they were when it was made ----
+
+
+def qualification_requirements(qualification: QualificationOutline) -> dict:
+    """What an author can change that defines completing a qualification, as an enrolment keeps
+    it: the required courses, and whether evidence is reviewed."""
+    return {
+        "courses": list(qualification.course_ids),
+        "evidence_required": qualification.evidence_required,
+    }
+
+
+def enrolment_qualification(enrolment: Enrolment, outline: Outline) -> QualificationOutline | None:
+    """The qualification as this enrolment must complete it: the live qualification with the
+    requirements the enrolment was made with (courses no longer published are left out). An
+    enrolment without recorded requirements follows the live outline."""
+    live = outline.qualifications.get(enrolment.page_id)
+    if live is None or enrolment.kind != Enrolment.Kind.QUALIFICATION:
+        return None
+    kept = enrolment.requirements
+    if not kept:
+        return live
+    return replace(
+        live,
+        course_ids=tuple(cid for cid in kept.get("courses", []) if cid in outline.courses),
+        evidence_required=bool(kept.get("evidence_required", live.evidence_required)),
+    )
+
+
+def _counts_course(enrolment: Enrolment, course_id: int, outline: Outline) -> bool:
+    if enrolment.page_id == course_id:
+        return True
+    qualification = enrolment_qualification(enrolment, outline)
+    return qualification is not None and course_id in qualification.course_ids
+
+
 def relevant_enrolments(
     event: ProgressEvent, enrolments: list[Enrolment], outline: Outline
 ) -> list[Enrolment]:
@@ -189,8 +225,7 @@ def relevant_enrolments(
         )
         if course_id is None:
             return []
-        qualifications = set(outline.qualifications_with_course(course_id))
-        return [e for e in enrolments if e.page_id == course_id or e.page_id in qualifications]
+        return [e for e in enrolments if _counts_course(e, course_id, outline)]
     if event.kind in (Kind.PROJECT_SUBMITTED, Kind.GRADE_RELEASED):
         qualification = outline.project_qualification.get(payload["field_project"])
         return [e for e in enrolments if e.page_id == qualification]
@@ -370,15 +405,13 @@ def qualification_summary(
 
 
 def summarise(enrolment: Enrolment, facts: dict, outline: Outline) -> dict:
-    """What follows from an enrolment's facts under the current outline. `outline` records the
-    outline's version, so a reader can tell a stored summary that the curriculum has outgrown."""
+    """What follows from an enrolment's facts under the current outline, a qualification's read
+    with the requirements the enrolment keeps. `outline` records the outline's version, so a
+    reader can tell a stored summary that the curriculum has outgrown."""
     if enrolment.kind == Enrolment.Kind.COURSE and enrolment.page_id in outline.courses:
         summary = course_summary(facts, outline.courses[enrolment.page_id])
-    elif (
-        enrolment.kind == Enrolment.Kind.QUALIFICATION
-        and enrolment.page_id in outline.qualifications
-    ):
-        summary = qualification_summary(facts, outline.qualifications[enrolment.page_id], outline)
+    elif (qualification := enrolment_qualification(enrolment, outline)) is not None:
+        summary = qualification_summary(facts, qualification, outline)
     else:
         summary = {
             "kind": enrolment.kind,
@@ -532,6 +565,15 @@ def snapshot_rebuild(enrolment: Enrolment, outline: Outline | None = None) -> di
     if enrolled is not None:
         facts.setdefault("last_activity", iso(enrolled.occurred_at))
     return facts
+
+
+def snapshot_refresh(enrolment: Enrolment) -> None:
+    """Recompute one enrolment's snapshot from the learner's events now (after its outline
+    changed), under the learner's lock like a worker."""
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=enrolment.learner_id).first()
+        outline = get_outline()
+        _save_snapshot(enrolment, snapshot_rebuild(enrolment, outline), outline)
 
 
 def progress_rebuild_all(*, batch_size: int = 200) -> int:

@@ -7,6 +7,7 @@ from courses.views import evidence, grading, learning
 learner_patterns = [
     path("enrol/<int:page_id>/", learning.enrol, name="enrol"),
     path("lessons/<int:lesson_id>/complete/", learning.lesson_complete, name="lesson-complete"),
+    path("checks/<int:check_id>/start/", learning.check_start, name="check-start"),
     path("checks/<int:check_id>/attempt/", learning.check_attempt, name="check-attempt"),
     path("projects/<int:project_id>/submit/", learning.project_submit, name="project-submit"),
     path("files/<int:file_id>/", learning.submission_file, name="submission-file"),

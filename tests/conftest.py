@@ -216,6 +216,15 @@ def staff(db):
     return make_user("staff", "sam")
 
 
+def submit_check(*, learner, check, answers):
+    """Open the check (starting or resuming an attempt, as the page and the API do) and submit
+    `answers` to its draw (answers to questions not drawn are ignored)."""
+    from courses.knowledge_checks import attempt_start, attempt_submit
+
+    attempt_start(learner=learner, check=check)
+    return attempt_submit(learner=learner, check=check, answers=answers)
+
+
 def answers_for(check, correct=True):
     """Answers to every question of a check: all right, or all wrong."""
     from courses.knowledge_checks import questions_of

@@ -1,4 +1,4 @@
-"""The catalog in the API: qualifications, courses, knowledge checks and field-project briefs."""
+"""The catalog in the API: qualifications, courses and field-project briefs."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from courses.api.schemas import (
     CourseOut,
     CourseSummaryOut,
     FieldProjectOut,
-    KnowledgeCheckOut,
     PageId,
     QualificationOut,
 )
 from courses.grading.rubric import rubric_of
-from courses.models import CoursePage, FieldProjectPage, KnowledgeCheckPage, QualificationPage
+from courses.models import CoursePage, FieldProjectPage, QualificationPage
 from lms.localization import default_locale
 
 router = Router(tags=["courses"])
@@ -61,11 +60,6 @@ def course_detail(request, course_id: PageId):
         CoursePage.objects.live().prefetch_related("topics", "prerequisites"), pk=course_id
     )
     return course
-
-
-@router.get("/knowledge-checks/{check_id}", response=KnowledgeCheckOut, auth=None)
-def knowledge_check(request, check_id: PageId):
-    return get_object_or_404(KnowledgeCheckPage.objects.live(), pk=check_id)
 
 
 @router.get("/field-projects/{project_id}", response=FieldProjectOut, auth=None)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.shortcuts import get_object_or_404
 from ninja import Router
 
 from courses import grading
 from courses.api.schemas import (
+    ErrorOut,
     GradeIn,
     GradeOut,
     ModerationIn,
@@ -18,8 +18,10 @@ from courses.api.schemas import (
     RowId,
 )
 from courses.knowledge_checks import answer_key as check_answer_key
+from courses.knowledge_checks import require_answer_key_reader
 from courses.models import KnowledgeCheckPage
 from lms.auth import AUTH
+from lms.localization import canonical_specific
 
 router = Router(tags=["courses"])
 
@@ -43,10 +45,17 @@ def _queue_item(row: grading.queue.QueueRow) -> dict:
     }
 
 
-@router.get("/knowledge-checks/{check_id}/answer-key", response=dict[str, list[str]], auth=AUTH)
+@router.get(
+    "/knowledge-checks/{check_id}/answer-key",
+    response={200: dict[str, list[str]], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=AUTH,
+)
 def answer_key(request, check_id: PageId):
-    grading.require_grader(request.auth)
-    return check_answer_key(get_object_or_404(KnowledgeCheckPage.objects.live(), pk=check_id))
+    """Every question of the check's bank by id, with the ids of its right choices: for the
+    instructors and staff of the check's course."""
+    check = canonical_specific(KnowledgeCheckPage, check_id)
+    require_answer_key_reader(request.auth, check)
+    return check_answer_key(check)
 
 
 @router.get("/grading/submissions", response=list[QueueItemOut], auth=AUTH)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from ninja import Path, Schema
 
-from courses.knowledge_checks import public_questions
 from courses.models import Grade, KnowledgeCheckPage
 from courses.outline import get_outline
 from courses.page_contexts import course_tree
@@ -16,6 +15,12 @@ from courses.page_contexts import course_tree
 # Page ids are 32-bit (Wagtail's pages); other rows have 64-bit ids.
 PageId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+class ErrorOut(Schema):
+    """Every error: a message a person can act on (400s on bad input also give `errors`)."""
+
+    detail: str
 
 
 class QualificationOut(Schema):
@@ -69,19 +74,63 @@ class QuestionOut(Schema):
     id: str
     text: str
     multiple: bool
+    scenario: bool
     choices: list[ChoiceOut]
 
 
-class KnowledgeCheckOut(Schema):
+class CheckSummaryOut(Schema):
+    """A check as a course lists it: its rules, never its questions."""
+
     id: int
     title: str
+    url: str
     pass_mark: int
     max_attempts: int
+    draw: int
+    time_limit_minutes: int | None
+
+
+class ChoiceFeedbackOut(Schema):
+    choice: str
+    text: str
+
+
+class FeedbackOut(Schema):
+    question: str
+    correct: bool
+    chosen: list[str]
+    feedback: list[ChoiceFeedbackOut]
+    incomplete: bool
+    explanation: str | None = None
+    correct_choices: list[str] | None = None
+
+
+class AttemptInProgressOut(Schema):
+    number: int
+    started_at: datetime
+    deadline: datetime | None
     questions: list[QuestionOut]
 
-    @staticmethod
-    def resolve_questions(check) -> list[dict]:
-        return public_questions(check)
+
+class LastAttemptOut(Schema):
+    number: int
+    status: str
+    score: int | None
+    passed: bool
+    submitted_at: datetime | None
+    answers_revealed: bool
+    feedback: list[FeedbackOut]
+
+
+class KnowledgeCheckOut(CheckSummaryOut):
+    intro: str
+    reveal_answers: str
+    access: str
+    message: str
+    attempts_left: int | None
+    passed: bool
+    attempt: AttemptInProgressOut | None
+    last_attempt: LastAttemptOut | None
 
 
 class LessonOut(Schema):
@@ -95,7 +144,7 @@ class ModuleOut(Schema):
     title: str
     url: str
     lessons: list[LessonOut]
-    knowledge_check: KnowledgeCheckOut | None
+    knowledge_check: CheckSummaryOut | None
 
 
 class CourseOut(CourseSummaryOut):
@@ -105,7 +154,9 @@ class CourseOut(CourseSummaryOut):
     @staticmethod
     def resolve_modules(course) -> list[dict]:
         tree = course_tree(course)
-        checks = KnowledgeCheckPage.objects.in_bulk([m["check"].id for m in tree if m["check"]])
+        checks = KnowledgeCheckPage.objects.defer("questions").in_bulk(
+            [m["check"].id for m in tree if m["check"]]
+        )
         return [
             {
                 "id": m["page"].id,
@@ -137,19 +188,12 @@ class AttemptIn(Schema):
     answers: dict[str, str | list[str]]
 
 
-class FeedbackOut(Schema):
-    question: str
-    correct: bool
-    chosen: list[str]
-    explanation: str
-    correct_choices: list[str] | None = None
-
-
 class AttemptOut(Schema):
     attempt: int
     score: int
     passed: bool
     attempts_left: int | None
+    answers_revealed: bool
     feedback: list[FeedbackOut]
 
 

@@ -148,7 +148,11 @@ def _body_blocks(lesson: Lesson, *id_parts: str) -> list[dict]:
             refs = [
                 {
                     "type": "item",
-                    "value": {"citation": r["citation"], "url": r.get("url") or ""},
+                    "value": {
+                        "citation": r["citation"],
+                        "url": r.get("url") or "",
+                        "note": r.get("note") or "",
+                    },
                     "id": stable_id(block_id, str(i)),
                 }
                 for i, r in enumerate(value)
@@ -164,13 +168,18 @@ def _question_blocks(check: KnowledgeCheck, *id_parts: str) -> list[dict]:
             "id": stable_id(*id_parts, question.key),
             "value": {
                 "text": question.text,
+                "scenario": question.scenario,
                 "multiple": question.multiple,
                 "explanation": question.explanation,
                 "choices": [
                     {
                         "type": "item",
                         "id": stable_id(*id_parts, question.key, choice.key),
-                        "value": {"text": choice.text, "correct": choice.correct},
+                        "value": {
+                            "text": choice.text,
+                            "correct": choice.correct,
+                            "feedback": choice.feedback,
+                        },
                     }
                     for choice in question.choices
                 ],
@@ -461,6 +470,8 @@ class CurriculumLoader:
                 "intro": check.intro,
                 "pass_mark": check.pass_mark,
                 "max_attempts": check.max_attempts,
+                # A first-edition check (no `draw`) asks its whole bank, as it always did.
+                "draw": check.draw or 0,
                 "questions": _question_blocks(check, course.slug, module.slug, "check"),
             },
         )

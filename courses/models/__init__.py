@@ -27,6 +27,7 @@ from .pages import (
     QualificationPage,
     QualificationPrerequisite,
     Region,
+    RevealAnswers,
     Topic,
 )
 from .progress import Milestone, ProgressEvent, ProgressSnapshot
@@ -55,6 +56,7 @@ __all__ = [
     "QualificationPage",
     "QualificationPrerequisite",
     "Region",
+    "RevealAnswers",
     "RevisionRequest",
     "SeededPage",
     "Submission",

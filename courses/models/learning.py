@@ -10,6 +10,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.storage import private_storage
@@ -91,6 +92,16 @@ class Enrolment(models.Model):
         help_text=_("The qualification enrolment that enrolled the learner in this course."),
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    requirements = models.JSONField(
+        _("requirements"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A qualification enrolment's outline, kept from when the learner enrolled: the "
+            "required courses and whether evidence is reviewed. Changed only by moving the "
+            "learner to the current outline."
+        ),
+    )
     enrolled_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -125,6 +136,15 @@ class LessonCompletion(models.Model):
 
 
 class KnowledgeCheckAttempt(models.Model):
+    """One attempt at a check: the questions drawn for it (each with its choices in the order
+    shown), then the answers and their marks. Started when the learner opens the check, it stays
+    in progress, with the same draw, until it is submitted or its time runs out."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+        EXPIRED = "expired", _("Time ran out")
+
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_attempts"
     )
@@ -132,24 +152,47 @@ class KnowledgeCheckAttempt(models.Model):
         "courses.KnowledgeCheckPage", on_delete=models.CASCADE, related_name="+"
     )
     number = models.PositiveSmallIntegerField()
-    answers = models.JSONField(help_text="question id → list of chosen choice ids")
-    results = models.JSONField(help_text="question id → {correct, correct_choices}")
-    score = models.PositiveSmallIntegerField(help_text="percent")
-    passed = models.BooleanField()
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    drawn = models.JSONField(
+        default=list,
+        help_text="the questions asked, in order: [{question: id, choices: [ids as shown]}]",
+    )
+    answers = models.JSONField(default=dict, help_text="question id → list of chosen choice ids")
+    results = models.JSONField(default=dict, help_text="question id → {correct}")
+    score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="percent")
+    passed = models.BooleanField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField(
+        null=True, blank=True, help_text="when the check's time limit ends for this attempt"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["check_page_id", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["learner", "check_page", "number"], name="unique_attempt_number"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "check_page"],
+                condition=models.Q(status="in_progress"),
+                name="one_attempt_in_progress",
+            ),
         ]
 
     def __str__(self) -> str:
         return (
-            f"Attempt {self.number} of {self.learner} at check {self.check_page_id}: {self.score}%"
+            f"Attempt {self.number} of {self.learner} at check {self.check_page_id}: "
+            f"{self.get_status_display()}, {self.score if self.score is not None else '-'}%"
         )
+
+    @property
+    def question_ids(self) -> list[str]:
+        return [item["question"] for item in self.drawn]
+
+    @property
+    def finished(self) -> bool:
+        return self.status != self.Status.IN_PROGRESS
 
 
 def _anonymous_code() -> str:

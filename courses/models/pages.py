@@ -4,6 +4,7 @@ Catalog → Qualification → Field project
         → Course → Module → Lesson, Knowledge check
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
@@ -279,6 +280,13 @@ class LessonPage(ContextFromFunction, Page):
         verbose_name = _("lesson")
 
 
+class RevealAnswers(models.TextChoices):
+    """When a learner may see which options are right."""
+
+    PASSED_OR_LAST = "passed_or_last", _("When passed, or when no attempts are left")
+    NEVER = "never", _("Never")
+
+
 class KnowledgeCheckPage(ContextFromFunction, Page):
     intro = models.TextField(_("introduction"), blank=True)
     pass_mark = models.PositiveSmallIntegerField(
@@ -287,12 +295,43 @@ class KnowledgeCheckPage(ContextFromFunction, Page):
     max_attempts = models.PositiveSmallIntegerField(
         _("attempts allowed"), default=3, help_text=_("0 means no limit.")
     )
-    questions = StreamField(KnowledgeCheckStreamBlock(), verbose_name=_("questions"))
+    draw = models.PositiveSmallIntegerField(
+        _("questions per attempt"),
+        default=0,
+        validators=[MaxValueValidator(40)],
+        help_text=_(
+            "How many questions each attempt draws from the bank below; 0 asks every question. "
+            "A bank of at least twice this many gives a retake mostly new questions."
+        ),
+    )
+    reveal_answers = models.CharField(
+        _("show the right answers"),
+        max_length=20,
+        choices=RevealAnswers.choices,
+        default=RevealAnswers.PASSED_OR_LAST,
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=_("Leave empty for no time limit. The server refuses answers that come late."),
+    )
+    questions = StreamField(KnowledgeCheckStreamBlock(), verbose_name=_("question bank"))
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
-        MultiFieldPanel([FieldPanel("pass_mark"), FieldPanel("max_attempts")], heading=_("Rules")),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_mark"),
+                FieldPanel("max_attempts"),
+                FieldPanel("draw"),
+                FieldPanel("reveal_answers"),
+                FieldPanel("time_limit_minutes"),
+            ],
+            heading=_("Rules"),
+        ),
         FieldPanel("questions"),
     ]
     parent_page_types = ["courses.ModulePage"]
@@ -303,6 +342,20 @@ class KnowledgeCheckPage(ContextFromFunction, Page):
 
     class Meta:
         verbose_name = _("knowledge check")
+
+    def clean(self):
+        super().clean()
+        bank = len(self.questions)
+        if self.draw and bank < self.draw:
+            raise ValidationError(
+                {
+                    "draw": _(
+                        "The bank holds %(bank)s questions: draw at most that many, or add "
+                        "questions."
+                    )
+                    % {"bank": bank}
+                }
+            )
 
 
 class FieldProjectPage(ContextFromFunction, Page):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from courses.enrolment import enrolment_create
-from courses.knowledge_checks import attempt_submit
+from courses.knowledge_checks import AttemptExpired, attempt_start, attempt_submit
 from courses.lessons import lesson_complete as complete_lesson
 from courses.models import (
     CoursePage,
@@ -59,6 +59,14 @@ def lesson_complete(request, lesson_id: int):
 
 
 @learner_action
+def check_start(request, check_id: int):
+    """Start an attempt (a new draw) at a check, or resume the one in progress."""
+    shown, check = shown_and_canonical(KnowledgeCheckPage, check_id)
+    attempt_start(learner=request.user, check=check)
+    return redirect(shown.url + "#questions")
+
+
+@learner_action
 def check_attempt(request, check_id: int):
     shown, check = shown_and_canonical(KnowledgeCheckPage, check_id)
     answers = {}
@@ -66,7 +74,11 @@ def check_attempt(request, check_id: int):
         if key.startswith("q-"):
             values = request.POST.getlist(key)
             answers[key[2:]] = values if len(values) > 1 else values[0]
-    result = attempt_submit(learner=request.user, check=check, answers=answers)
+    try:
+        result = attempt_submit(learner=request.user, check=check, answers=answers)
+    except AttemptExpired as exc:
+        messages.error(request, exc.message)
+        return redirect(shown.url + "#results")
     if result.attempt.passed:
         messages.success(
             request, _("You scored %(score)s%% and passed.") % {"score": result.attempt.score}

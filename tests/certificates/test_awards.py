@@ -10,11 +10,10 @@ from certificates.models import Award, Certificate
 from certificates.verification import Status, verify_by_id
 from courses.enrolment import enrolment_create
 from courses.grading import grade_moderate, grade_save, rubric_of
-from courses.knowledge_checks import attempt_submit
 from courses.lessons import lesson_complete
 from courses.submissions import submission_make
 from tests.certificates.conftest import requirements_met, spring_cohort_and_outsider
-from tests.conftest import answers_for
+from tests.conftest import answers_for, submit_check
 
 
 def test_award_record_is_idempotent_and_issues_after_commit(
@@ -93,7 +92,7 @@ def test_from_learning_to_a_verified_certificate(
         pages = sorted(curriculum.lessons(course) + curriculum.checks(course), key=lambda p: p.path)
         for page in pages:
             if hasattr(page, "max_attempts"):
-                step(attempt_submit, learner=learner, check=page, answers=answers_for(page))
+                step(submit_check, learner=learner, check=page, answers=answers_for(page))
             else:
                 step(lesson_complete, learner=learner, lesson=page)
     assert not Certificate.objects.filter(learner=learner).exists()  # the project is missing

@@ -13,10 +13,9 @@ from django.utils import timezone
 
 from courses.analytics import csv_safe, grade_rows, pages_for, report
 from courses.enrolment import enrolment_create
-from courses.knowledge_checks import attempt_submit
 from courses.models import Cohort, ProgressSnapshot
 from courses.progress import learner_events_process
-from tests.conftest import answers_for, make_user
+from tests.conftest import answers_for, make_user, submit_check
 from tests.courses.helpers import complete_module, release, submit
 
 
@@ -40,7 +39,7 @@ def cohort_activity(curriculum, instructor):
     complete_module(ahead, curriculum, "course-one", 0)
     submit(ahead, curriculum.project)
     check = curriculum.checks()[0]
-    attempt_submit(learner=failing, check=check, answers=answers_for(check, correct=False))
+    submit_check(learner=failing, check=check, answers=answers_for(check, correct=False))
     for user in (ahead, failing, idle, late):
         learner_events_process(learner_id=user.id)
     ProgressSnapshot.objects.filter(enrolment__learner=idle).update(

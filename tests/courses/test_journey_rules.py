@@ -15,7 +15,7 @@ from wagtail.models import Locale
 from courses.enrolment import enrolment_create
 from courses.evidence import evidence_review, evidence_submit
 from courses.grading import can_return, grade_save, submission_return
-from courses.knowledge_checks import attempt_submit, attempts_allowed
+from courses.knowledge_checks import attempts_allowed
 from courses.models import (
     AttemptAllowance,
     Cohort,
@@ -30,7 +30,7 @@ from courses.models import (
 )
 from courses.page_contexts import knowledge_check_context, qualification_context
 from lms.errors import Conflict
-from tests.conftest import answers_for
+from tests.conftest import answers_for, submit_check
 from tests.courses.conftest import EVIDENCE_STATEMENT as STATEMENT
 from tests.courses.helpers import (
     levels_for,
@@ -66,7 +66,7 @@ def hold(learner, qualification):
 
 def use_every_attempt(learner, check):
     for _ in range(check.max_attempts):
-        attempt_submit(learner=learner, check=check, answers=answers_for(check, correct=False))
+        submit_check(learner=learner, check=check, answers=answers_for(check, correct=False))
 
 
 # --- a passed check takes no more attempts ----------------------------------------------------
@@ -74,18 +74,18 @@ def use_every_attempt(learner, check):
 
 def test_a_passed_check_takes_no_further_attempt(curriculum, enrolled):
     check = curriculum.checks()[0]
-    result = attempt_submit(learner=enrolled, check=check, answers=answers_for(check))
+    result = submit_check(learner=enrolled, check=check, answers=answers_for(check))
     assert result.attempt.passed and result.attempts_left == 2
 
     for answers in (answers_for(check), answers_for(check, correct=False)):
         with pytest.raises(Conflict, match=r"You have passed this check already\."):
-            attempt_submit(learner=enrolled, check=check, answers=answers)
+            submit_check(learner=enrolled, check=check, answers=answers)
     assert KnowledgeCheckAttempt.objects.filter(learner=enrolled, check_page=check).count() == 1
 
     context = knowledge_check_context(check, request_as(enrolled))
     assert context["passed"] is True
     assert context["attempts_left"] == 2  # attempts remain, yet none may be taken
-    assert context["can_attempt"] is False
+    assert context["can_start"] is False and context["current"] is None
 
 
 def test_a_passed_check_page_offers_no_form_and_refuses_a_post(client, curriculum, enrolled):
@@ -94,10 +94,10 @@ def test_a_passed_check_page_offers_no_form_and_refuses_a_post(client, curriculu
     before = body_of(client, check.url)
     assert ">Submit answers</button>" in before
 
-    attempt_submit(learner=enrolled, check=check, answers=answers_for(check))
+    submit_check(learner=enrolled, check=check, answers=answers_for(check))
     body = body_of(client, check.url)
-    assert "Submit answers</button>" not in body and "Try again</button>" not in body
-    assert 'name="q-' in body and "disabled" in body  # the questions stay, read-only
+    assert "Submit answers</button>" not in body and "Retake" not in body
+    assert 'name="q-' not in body and "your answer" in body  # the answers stay, as results
 
     data = {f"q-{qid}": value for qid, value in answers_for(check).items()}
     response = client.post(f"/en/learn/checks/{check.id}/attempt/", data)
@@ -108,10 +108,10 @@ def test_a_passed_check_page_offers_no_form_and_refuses_a_post(client, curriculu
 
 def test_a_failed_attempt_still_leaves_the_form(curriculum, enrolled):
     check = curriculum.checks()[0]
-    attempt_submit(learner=enrolled, check=check, answers=answers_for(check, correct=False))
+    submit_check(learner=enrolled, check=check, answers=answers_for(check, correct=False))
     context = knowledge_check_context(check, request_as(enrolled))
     assert context["passed"] is False and context["attempts_left"] == 2
-    assert context["can_attempt"] is True
+    assert context["can_start"] is True
 
 
 # --- extra attempts -------------------------------------------------------------------------
@@ -124,24 +124,24 @@ def test_an_allowance_gives_one_more_attempt_to_its_learner_at_its_check(
     assert check.max_attempts == 3
     use_every_attempt(enrolled, check)
     with pytest.raises(Conflict, match="used all 3 attempts"):
-        attempt_submit(learner=enrolled, check=check, answers=answers_for(check))
-    assert knowledge_check_context(check, request_as(enrolled))["can_attempt"] is False
+        submit_check(learner=enrolled, check=check, answers=answers_for(check))
+    assert knowledge_check_context(check, request_as(enrolled))["can_start"] is False
 
     AttemptAllowance.objects.create(
         learner=enrolled, check_page=check, extra=1, reason="Ill on the day.", granted_by=staff
     )
     assert attempts_allowed(enrolled, check) == 4
     context = knowledge_check_context(check, request_as(enrolled))
-    assert context["attempts_left"] == 1 and context["can_attempt"] is True
+    assert context["attempts_left"] == 1 and context["can_start"] is True
 
-    result = attempt_submit(learner=enrolled, check=check, answers=answers_for(check, False))
+    result = submit_check(learner=enrolled, check=check, answers=answers_for(check, False))
     assert result.attempt.number == 4 and result.attempts_left == 0
     assert result.answers_revealed is True  # the last allowed attempt reveals the answers
     with pytest.raises(Conflict, match="used all 4 attempts"):
-        attempt_submit(learner=enrolled, check=check, answers=answers_for(check))
+        submit_check(learner=enrolled, check=check, answers=answers_for(check))
     assert KnowledgeCheckAttempt.objects.filter(learner=enrolled, check_page=check).count() == 4
     context = knowledge_check_context(check, request_as(enrolled))
-    assert context["attempts_left"] == 0 and context["can_attempt"] is False
+    assert context["attempts_left"] == 0 and context["can_start"] is False
 
 
 def test_allowances_add_up(curriculum, enrolled, staff):
@@ -151,9 +151,9 @@ def test_allowances_add_up(curriculum, enrolled, staff):
         AttemptAllowance.objects.create(
             learner=enrolled, check_page=check, extra=1, reason=reason, granted_by=staff
         )
-    first = attempt_submit(learner=enrolled, check=check, answers=answers_for(check, False))
+    first = submit_check(learner=enrolled, check=check, answers=answers_for(check, False))
     assert first.attempts_left == 1
-    passed = attempt_submit(learner=enrolled, check=check, answers=answers_for(check))
+    passed = submit_check(learner=enrolled, check=check, answers=answers_for(check))
     assert passed.attempt.passed and passed.attempts_left == 0
 
 
@@ -166,9 +166,9 @@ def test_another_learners_allowance_does_not_help(curriculum, enrolled, other_le
     )
     assert attempts_allowed(other_learner, check) == 3
     with pytest.raises(Conflict, match="used all 3 attempts"):
-        attempt_submit(learner=other_learner, check=check, answers=answers_for(check))
+        submit_check(learner=other_learner, check=check, answers=answers_for(check))
     assert KnowledgeCheckAttempt.objects.filter(learner=other_learner).count() == 3
-    assert knowledge_check_context(check, request_as(other_learner))["can_attempt"] is False
+    assert knowledge_check_context(check, request_as(other_learner))["can_start"] is False
 
 
 def test_an_allowance_at_another_check_does_not_help(curriculum, enrolled, staff):
@@ -178,7 +178,7 @@ def test_an_allowance_at_another_check_does_not_help(curriculum, enrolled, staff
         learner=enrolled, check_page=other, extra=2, reason="Other check.", granted_by=staff
     )
     with pytest.raises(Conflict, match="used all 3 attempts"):
-        attempt_submit(learner=enrolled, check=first, answers=answers_for(first))
+        submit_check(learner=enrolled, check=first, answers=answers_for(first))
 
 
 def test_the_chinese_check_page_counts_the_extra_attempt(client, curriculum, enrolled, staff):
@@ -192,11 +192,11 @@ def test_the_chinese_check_page_counts_the_extra_attempt(client, curriculum, enr
     chinese = zh(check)
     context = knowledge_check_context(chinese, request_as(enrolled))
     assert context["attempts_left"] == 1
-    assert context["can_attempt"] is True
+    assert context["can_start"] is True
     client.force_login(enrolled)
     body = body_of(client, chinese.url)
-    assert f'action="/zh-hans/learn/checks/{chinese.id}/attempt/"' in body
-    assert ">再试一次</button>" in body  # "Try again"
+    assert f'action="/zh-hans/learn/checks/{chinese.id}/start/"' in body
+    assert ">抽取新题重新作答</button>" in body  # "Retake with new questions"
 
 
 def test_an_attempt_posted_from_the_chinese_page_uses_the_allowance(
@@ -209,6 +209,7 @@ def test_an_attempt_posted_from_the_chinese_page_uses_the_allowance(
     )
     chinese = zh(check)
     client.force_login(enrolled)
+    client.post(f"/zh-hans/learn/checks/{chinese.id}/start/")  # "Retake with new questions"
     data = {f"q-{qid}": value for qid, value in answers_for(check).items()}
     response = client.post(f"/zh-hans/learn/checks/{chinese.id}/attempt/", data)
     assert response.status_code == 302 and response["Location"] == f"{chinese.url}#results"
@@ -240,7 +241,7 @@ def test_staff_list_and_grant_extra_attempts_in_the_admin(client, curriculum, en
     listing = body_of(client, "/admin/attemptallowance/")
     assert "Power cut during the last attempt." in listing
 
-    result = attempt_submit(learner=enrolled, check=check, answers=answers_for(check))
+    result = submit_check(learner=enrolled, check=check, answers=answers_for(check))
     assert result.attempt.number == 4 and result.attempt.passed
 
 

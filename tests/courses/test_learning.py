@@ -1,6 +1,6 @@
-"""Learning rules (courses/enrolment.py, lessons.py, knowledge_checks.py, submissions.py, access.py, views/learning.py): enrolment,
+"""Learning rules (courses/enrolment.py, lessons.py, submissions.py, access.py, views/learning.py): enrolment,
 prerequisites and modules that open in order, lesson completion recorded once, knowledge-check
-scoring and attempts, and field-project submissions (versions, deadlines, teams, returns).
+and field-project submissions (versions, deadlines, teams, returns).
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ from wagtail.models import Locale
 
 from courses.enrolment import enrolment_create
 from courses.grading import grade_save, submission_return
-from courses.knowledge_checks import answer_key, attempt_submit
 from courses.lessons import lesson_complete
 from courses.models import (
     Cohort,
     Enrolment,
-    KnowledgeCheckAttempt,
     LessonCompletion,
     Milestone,
     ProgressEvent,
@@ -29,7 +27,7 @@ from courses.models import (
     SubmissionVersion,
 )
 from lms.errors import Conflict
-from tests.conftest import answers_for, make_user
+from tests.conftest import answers_for, make_user, submit_check
 from tests.courses.helpers import (
     complete_course,
     levels_for,
@@ -164,7 +162,7 @@ def test_sequential_modules_open_in_order(api, client, enrolled):
     assert response.status_code == 409
     assert "opens when you complete the one before" in response.json()["detail"]
     with pytest.raises(Conflict):
-        attempt_submit(learner=enrolled, check=later_check, answers=answers_for(later_check))
+        submit_check(learner=enrolled, check=later_check, answers=answers_for(later_check))
 
     client.force_login(enrolled)
     body = client.get(later_lesson.url).content.decode()
@@ -177,7 +175,7 @@ def test_sequential_modules_open_in_order(api, client, enrolled):
     assert api.post(f"/lessons/{later_lesson.id}/completion", user=enrolled).status_code == 409
 
     first_check = curriculum.checks("course-one")[0]
-    attempt_submit(learner=enrolled, check=first_check, answers=answers_for(first_check))
+    submit_check(learner=enrolled, check=first_check, answers=answers_for(first_check))
     assert api.post(f"/lessons/{later_lesson.id}/completion", user=enrolled).status_code == 201
 
 
@@ -267,161 +265,6 @@ def test_a_completion_racing_another_request_counts_once(enrolled):
     assert not created
     assert LessonCompletion.objects.filter(learner=enrolled).count() == 1
     assert events(enrolled, ProgressEvent.Kind.LESSON_COMPLETED).count() == 0
-
-
-# --- knowledge checks -----------------------------------------------------------------------
-
-
-def _ids(check):
-    """(single-choice question, its right and wrong choices), (multiple-choice ...)."""
-    from courses.knowledge_checks import questions_of
-
-    single, multiple = questions_of(check)
-    right = lambda q: [c.id for c in q.choices if c.correct]  # noqa: E731
-    wrong = lambda q: [c.id for c in q.choices if not c.correct]  # noqa: E731
-    return (single.id, right(single), wrong(single)), (
-        multiple.id,
-        right(multiple),
-        wrong(multiple),
-    )
-
-
-@pytest.mark.parametrize(
-    ("choose", "score", "passed"),
-    [
-        (lambda s, m: {s[0]: s[1][0], m[0]: m[1]}, 100, True),
-        (lambda s, m: {s[0]: s[2][0], m[0]: m[2]}, 0, False),
-        # Multiple choice counts only when exactly the correct set is ticked.
-        (lambda s, m: {s[0]: s[1][0], m[0]: m[1][:1]}, 50, True),
-        (lambda s, m: {s[0]: s[2][0], m[0]: m[1] + m[2]}, 0, False),
-        (lambda s, m: {s[0]: s[2][0], m[0]: list(reversed(m[1]))}, 50, True),
-        # Unanswered questions are wrong.
-        (lambda s, m: {s[0]: [s[1][0]]}, 50, True),
-    ],
-)
-def test_scoring_single_and_multiple_choice(curriculum, enrolled, choose, score, passed):
-    check = curriculum.checks()[0]  # pass mark 50
-    result = attempt_submit(learner=enrolled, check=check, answers=choose(*_ids(check)))
-    assert (result.attempt.score, result.attempt.passed) == (score, passed)
-
-
-def test_the_pass_mark_is_a_minimum(curriculum, enrolled):
-    check = curriculum.checks()[0]
-    check.pass_mark = 51
-    single, _multiple = _ids(check)
-    result = attempt_submit(learner=enrolled, check=check, answers={single[0]: single[1][0]})
-    assert (result.attempt.score, result.attempt.passed) == (50, False)
-
-
-def test_attempts_are_limited(api, curriculum, enrolled):
-    check = curriculum.checks()[0]
-    wrong = {"answers": answers_for(check, correct=False)}
-    lefts = []
-    for _ in range(3):
-        response = api.post(f"/knowledge-checks/{check.id}/attempts", wrong, user=enrolled)
-        assert response.status_code == 201
-        lefts.append(response.json()["attempts_left"])
-    assert lefts == [2, 1, 0]
-
-    response = api.post(
-        f"/knowledge-checks/{check.id}/attempts", {"answers": answers_for(check)}, user=enrolled
-    )
-    assert response.status_code == 409
-    assert "used all 3 attempts" in response.json()["detail"]
-    assert KnowledgeCheckAttempt.objects.filter(learner=enrolled).count() == 3
-
-
-def test_no_limit_when_the_check_says_zero(curriculum, enrolled):
-    check = curriculum.checks()[0]
-    check.max_attempts = 0
-    for _ in range(5):
-        result = attempt_submit(learner=enrolled, check=check, answers=answers_for(check, False))
-    assert result.attempt.number == 5 and result.attempts_left is None
-
-
-def test_feedback_explains_and_reveals_answers_only_after_passing(api, curriculum, enrolled):
-    check = curriculum.checks()[0]
-    url = f"/knowledge-checks/{check.id}/attempts"
-
-    failed = api.post(url, {"answers": answers_for(check, correct=False)}, user=enrolled).json()
-    assert set(failed) >= {"score", "passed", "feedback"}
-    assert [f["explanation"] for f in failed["feedback"]] == ["Because.", "Because."]
-    assert all(f["correct_choices"] is None for f in failed["feedback"])
-    assert all(f["correct"] is False for f in failed["feedback"])
-
-    passed = api.post(url, {"answers": answers_for(check)}, user=enrolled).json()
-    assert passed["passed"] is True
-    key = answer_key(check)
-    assert {f["question"]: sorted(f["correct_choices"]) for f in passed["feedback"]} == {
-        q: sorted(ids) for q, ids in key.items()
-    }
-
-
-def test_answers_are_revealed_once_every_attempt_is_used(curriculum, enrolled):
-    check = curriculum.checks()[0]
-    results = [
-        attempt_submit(learner=enrolled, check=check, answers=answers_for(check, False))
-        for _ in range(3)
-    ]
-    assert [r.answers_revealed for r in results] == [False, False, True]
-    assert "correct_choices" in results[-1].feedback[0]
-    assert "correct_choices" not in results[0].feedback[0]
-
-
-def _bad_answers(check):
-    (single, right, wrong), (multiple, m_right, _m_wrong) = _ids(check)
-    return {
-        "unknown question": {"answers": {"not-a-question": right[0]}},
-        "unknown choice": {"answers": {single: "not-a-choice"}},
-        "choice of another question": {"answers": {single: m_right[0]}},
-        "two answers to a single-choice question": {"answers": {single: [right[0], wrong[0]]}},
-        "nothing answered": {"answers": {}},
-        "a number": {"answers": {single: 3}},
-        "a list of numbers": {"answers": {multiple: [1, 2]}},
-        "answers not a mapping": {"answers": [right[0]]},
-        "no answers at all": {},
-        "an object as the answer": {"answers": {single: {"id": right[0]}}},
-    }
-
-
-def test_bad_answers_are_refused_with_400(api, curriculum, enrolled):
-    check = curriculum.checks()[0]
-    url = f"/knowledge-checks/{check.id}/attempts"
-    for name, body in _bad_answers(check).items():
-        response = api.post(url, body, user=enrolled)
-        assert response.status_code == 400, name
-        assert response.json()["detail"], name
-    for raw in ("{not json", "", "null", '"answers"', "[]"):
-        response = api.post(url, raw=raw, user=enrolled)
-        assert response.status_code == 400, raw
-    assert not KnowledgeCheckAttempt.objects.filter(learner=enrolled).exists()
-
-
-def test_the_check_form_posts_an_attempt(client, curriculum, enrolled):
-    check = curriculum.checks()[0]
-    data = {f"q-{qid}": value for qid, value in answers_for(check).items()}
-    client.force_login(enrolled)
-    response = client.post(f"/en/learn/checks/{check.id}/attempt/", data)
-    assert response.status_code == 302 and response["Location"] == f"{check.url}#results"
-    attempt = KnowledgeCheckAttempt.objects.get(learner=enrolled)
-    assert attempt.score == 100 and attempt.passed
-
-
-def test_an_attempt_racing_another_gets_409(curriculum, enrolled):
-    """Another attempt took the next number first: the unique number makes this one a 409."""
-    check = curriculum.checks()[0]
-    KnowledgeCheckAttempt.objects.create(
-        learner=enrolled,
-        check_page=check,
-        number=2,
-        answers={},
-        results={},
-        score=0,
-        passed=False,
-    )
-    with pytest.raises(Conflict, match="same moment"):
-        attempt_submit(learner=enrolled, check=check, answers=answers_for(check))
-    assert KnowledgeCheckAttempt.objects.filter(learner=enrolled).count() == 1
 
 
 # --- field projects -------------------------------------------------------------------------

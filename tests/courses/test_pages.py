@@ -14,9 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Locale
 
-from courses.knowledge_checks import answer_key, attempt_submit
 from courses.models import CatalogPage, CoursePage, KnowledgeCheckPage, LessonPage, ModulePage
-from tests.conftest import answers_for
+from tests.conftest import answers_for, submit_check
 
 
 def zh(page):
@@ -67,7 +66,13 @@ def test_pages_show_their_own_language(client, curriculum):
     english, chinese = get(client, lesson), get(client, zh(lesson))
     assert "Body of lesson 1.1 about <b>clusters</b>" in english
     assert "正文。" in chinese and "Body of lesson" not in chinese
-    assert "CCID Think Tank, 2019." in english and "CCID Think Tank, 2019." in chinese
+    # References: the citation composed from author, title and year, and the note.
+    assert (
+        "CCID Think Tank, &#x27;Cultivating advanced manufacturing clusters&#x27;, 2019." in english
+    )
+    assert "Source article of this course." in english
+    assert "CCID Think Tank，《Cultivating advanced manufacturing clusters》，2019。" in chinese  # noqa: RUF001
+    assert "本课程的来源文章。" in chinese
 
 
 def test_an_enrolled_learner_sees_progress_and_can_mark_a_lesson_complete(client, enrolled):
@@ -160,13 +165,19 @@ def choice_labels(body) -> dict[str, str]:
     return {_VALUE.search(label).group(1): label for label in _CHOICE.findall(body)}
 
 
-def assert_no_answer_in(body, check):
-    key = answer_key(check)
-    correct = {cid for ids in key.values() for cid in ids}
+def assert_no_answer_in(body, check, asked):
+    """The page offers the choices of the questions `asked`, and nothing tells a right one from
+    a wrong one."""
+    from courses.knowledge_checks import questions_of
+
+    bank = {q.id: q for q in questions_of(check)}
+    offered = {c.id for qid in asked for c in bank[qid].choices}
     labels = choice_labels(body)
-    assert len(labels) == 6 and correct < set(labels), "every choice is on the page"
+    assert set(labels) == offered, "every choice asked is on the page, and no other"
     assert '"correct"' not in body and "data-correct" not in body
     assert "badge-ok" not in body
+    if not labels:
+        return
     # A correct choice's markup differs from a wrong one's only in its id and text.
     shapes = set()
     for choice_id, label in labels.items():
@@ -181,30 +192,47 @@ def assert_no_answer_in(body, check):
 def test_a_knowledge_check_page_never_shows_correct_answers_before_an_attempt(
     client, curriculum, enrolled, language
 ):
+    from courses.models import KnowledgeCheckAttempt
+
     check = curriculum.checks()[0]
     shown = check if language == "en" else zh(check)
-    assert_no_answer_in(get(client, shown), check)
+    assert_no_answer_in(get(client, shown), check, asked=[])  # a visitor: no question at all
     client.force_login(enrolled)
-    assert_no_answer_in(get(client, shown), check)
+    body = get(client, shown)
+    attempt = KnowledgeCheckAttempt.objects.get(learner=enrolled, check_page=check)
+    assert_no_answer_in(body, check, asked=attempt.question_ids)
 
 
-def test_a_failed_attempt_shows_explanations_but_not_the_answers(client, curriculum, enrolled):
+def test_a_failed_attempt_explains_the_wrong_answers_but_not_the_right_ones(
+    client, curriculum, enrolled
+):
+    from courses.knowledge_checks import attempt_questions
+
     check = curriculum.checks()[0]
-    attempt_submit(learner=enrolled, check=check, answers=answers_for(check, correct=False))
+    result = submit_check(learner=enrolled, check=check, answers=answers_for(check, correct=False))
     client.force_login(enrolled)
     body = get(client, check)
-    assert "Not passed yet" in body and "Because." in body and "your answer" in body
+    assert "Not passed yet" in body and "your answer" in body
+    for question in attempt_questions(check, result.attempt):
+        chosen = result.attempt.answers[question.id]
+        for choice in question.choices:
+            assert (choice.feedback in body) == (choice.id in chosen)
+        assert question.explanation not in body
     assert "badge-ok" not in body
     assert "Attempts left: 2." in body
 
 
 def test_passing_reveals_the_correct_choices(client, curriculum, enrolled):
+    from courses.knowledge_checks import attempt_questions
+
     check = curriculum.checks()[0]
-    attempt_submit(learner=enrolled, check=check, answers=answers_for(check, correct=True))
+    result = submit_check(learner=enrolled, check=check, answers=answers_for(check, correct=True))
     client.force_login(enrolled)
-    labels = choice_labels(get(client, check))
-    correct = {cid for ids in answer_key(check).values() for cid in ids}
-    assert {cid for cid, label in labels.items() if "badge-ok" in label} == correct
+    body = get(client, check)
+    asked = attempt_questions(check, result.attempt)
+    right = sum(len(q.correct_ids) for q in asked)
+    assert body.count('<span class="badge badge-ok">right answer</span>') == right
+    assert all(q.explanation in body for q in asked)
 
 
 # --- language switcher ----------------------------------------------------------------------

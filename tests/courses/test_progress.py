@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from certificates.models import Award
 from courses.grading import grade_moderate
-from courses.knowledge_checks import attempt_submit
 from courses.lessons import lesson_complete
 from courses.models import (
     Enrolment,
@@ -33,7 +32,7 @@ from courses.progress import (
     summarise,
     unprocessed_learners_sweep,
 )
-from tests.conftest import answers_for
+from tests.conftest import answers_for, submit_check
 from tests.courses.helpers import (
     complete_course,
     complete_module,
@@ -73,7 +72,7 @@ def some_progress(curriculum, enrolled):
     check = curriculum.checks("course-one")[1]
     for lesson in curriculum.lessons("course-one")[2:]:
         lesson_complete(learner=enrolled, lesson=lesson)
-    attempt_submit(learner=enrolled, check=check, answers=answers_for(check, correct=False))
+    submit_check(learner=enrolled, check=check, answers=answers_for(check, correct=False))
     submit(enrolled, curriculum.project)
     return enrolled
 

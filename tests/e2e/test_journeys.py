@@ -37,6 +37,12 @@ def _sample_pdf() -> bytes:
     return buffer.getvalue()
 
 
+def _drawn(page) -> list[str]:
+    """The ids of the questions the check page asks, in order."""
+    names = page.locator("#questions input[name^='q-']").evaluate_all("els => els.map(e => e.name)")
+    return list(dict.fromkeys(name.removeprefix("q-") for name in names))
+
+
 def _complete_everything_else(stack, token, instructor_token, skip_check_ids):
     """The rest of the six courses through the API, in order (modules unlock in sequence)."""
     _, qualifications = stack.api("GET", "/qualifications")
@@ -53,6 +59,10 @@ def _complete_everything_else(stack, token, instructor_token, skip_check_ids):
             _, key = stack.api(
                 "GET", f"/knowledge-checks/{check['id']}/answer-key", token=instructor_token
             )
+            # Opening the check draws this attempt's questions; the answers to the rest of the
+            # bank are ignored.
+            status, opened = stack.api("GET", f"/knowledge-checks/{check['id']}", token=token)
+            assert status == 200 and opened["attempt"], opened
             answers = {qid: (ids if len(ids) > 1 else ids[0]) for qid, ids in key.items()}
             status, body = stack.api(
                 "POST",
@@ -112,23 +122,27 @@ def test_learner_journey(stack, new_page, shots, journey, tmp_path):
         expect(page.locator(".message-success").first).to_be_visible()
     shots(page, "lessons-completed")
 
-    # Fail, then pass, the module's knowledge check.
+    # Fail, then pass, the module's knowledge check (tests/e2e/test_knowledge_checks.py
+    # follows the draw and the feedback in detail).
     instructor_token = stack.token("instructor", "teach-clusters-2026")
     check = first_module["knowledge_check"]
     _, key = stack.api("GET", f"/knowledge-checks/{check['id']}/answer-key", token=instructor_token)
-    check_url = first_module["url"] + "knowledge-check/"
-    page.goto(check_url)
-    for question in check["questions"]:
-        wrong = next(c["id"] for c in question["choices"] if c["id"] not in key[question["id"]])
-        page.check(f"input[name='q-{question['id']}'][value='{wrong}']")
-    page.click("main form button[type=submit]")
+    page.goto(check["url"])
+    for qid in _drawn(page):
+        choices = page.locator(f"input[name='q-{qid}']")
+        wrong = next(
+            v for v in choices.evaluate_all("els => els.map(e => e.value)") if v not in key[qid]
+        )
+        page.check(f"input[name='q-{qid}'][value='{wrong}']")
+    page.click("#questions button[type=submit]")
     expect(page.locator("#results h2")).to_have_text("Not passed yet")
-    expect(page.locator(".explanation").first).to_be_visible()
+    expect(page.locator(".choice-feedback").first).to_be_visible()
     shots(page, "check-failed")
-    for question in check["questions"]:
-        for choice_id in key[question["id"]]:
-            page.check(f"input[name='q-{question['id']}'][value='{choice_id}']")
-    page.click("main form button[type=submit]")
+    page.click("button:has-text('Retake with new questions')")
+    for qid in _drawn(page):
+        for choice_id in key[qid]:
+            page.check(f"input[name='q-{qid}'][value='{choice_id}']")
+    page.click("#questions button[type=submit]")
     expect(page.locator("#results h2")).to_have_text("Passed")
     shots(page, "check-passed")
 

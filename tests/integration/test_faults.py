@@ -41,17 +41,17 @@ def _enrolled_learners(count: int, prefix: str):
 
 def _complete_course_one(learner):
     """Every lesson and check of course one, module by module (its modules open in order)."""
-    from courses.knowledge_checks import attempt_submit
     from courses.lessons import lesson_complete
     from courses.models import CoursePage, KnowledgeCheckPage, ModulePage
+    from tests.conftest import submit_check
 
     course = CoursePage.objects.get(slug="course-one", locale__language_code="en")
     for module in ModulePage.objects.child_of(course).order_by("path"):
         for lesson in LessonPage.objects.child_of(module).order_by("path"):
             lesson_complete(learner=learner, lesson=lesson)
         check = KnowledgeCheckPage.objects.child_of(module).get()
-        attempt_submit(learner=learner, check=check, answers=answers_for(check, correct=False))
-        attempt_submit(learner=learner, check=check, answers=answers_for(check))
+        submit_check(learner=learner, check=check, answers=answers_for(check, correct=False))
+        submit_check(learner=learner, check=check, answers=answers_for(check))
 
 
 def _assert_snapshots_match_rebuild():
