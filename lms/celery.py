@@ -11,6 +11,8 @@ from celery import Celery
 from celery.schedules import crontab
 from django.db import transaction
 
+from lms import broker  # noqa: F401  (registers the lmsfs:// transport before any connection)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
 
 app = Celery("lms")

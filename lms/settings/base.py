@@ -215,7 +215,8 @@ else:
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
-    CELERY_BROKER_URL = "filesystem://localhost/"
+    # lms/broker.py: kombu's file-system transport with messages written atomically.
+    CELERY_BROKER_URL = "lmsfs://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(DATA_DIR / "broker")
 
 # Learners' work (progress, certificates, email) has the default queue; Wagtail's indexing jobs

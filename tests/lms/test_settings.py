@@ -136,7 +136,7 @@ def test_production_passes_the_deploy_check(tmp_path):
 @pytest.mark.parametrize(
     ("env", "expected_engine", "expected_broker"),
     [
-        ({}, "django.db.backends.sqlite3", "filesystem://localhost/"),
+        ({}, "django.db.backends.sqlite3", "lmsfs://localhost/"),
         (
             {
                 "DATABASE_URL": "postgres://u:p@db.example:5432/lms",
