@@ -3,17 +3,20 @@
 from .grading import Grade, GradeChange
 from .learning import (
     AttemptAllowance,
+    CalendarFeed,
     Cohort,
     Enrolment,
     EvidenceSubmission,
     KnowledgeCheckAttempt,
     LessonCompletion,
+    ReportDraft,
     RevisionRequest,
     Submission,
     SubmissionFile,
     SubmissionMember,
     SubmissionVersion,
     TeachingAssignment,
+    TeamInvitation,
 )
 from .pages import (
     CatalogPage,
@@ -34,6 +37,7 @@ from .seeding import SeededPage
 
 __all__ = [
     "AttemptAllowance",
+    "CalendarFeed",
     "CatalogPage",
     "Cohort",
     "CoursePage",
@@ -55,6 +59,7 @@ __all__ = [
     "QualificationPage",
     "QualificationPrerequisite",
     "Region",
+    "ReportDraft",
     "RevisionRequest",
     "SeededPage",
     "Submission",
@@ -62,5 +67,6 @@ __all__ = [
     "SubmissionMember",
     "SubmissionVersion",
     "TeachingAssignment",
+    "TeamInvitation",
     "Topic",
 ]

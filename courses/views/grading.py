@@ -1,6 +1,7 @@
 """Instructor pages: the grading queue, rubric grading, moderation, returns and analytics."""
 
 import csv
+from datetime import UTC, date, datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -107,6 +108,7 @@ def _grading_context(request, submission, form_state=None):
         ),
         "requires_moderation": qualification.requires_moderation,
         "can_return": grading.can_return(submission),
+        "default_due": grading.default_revision_due().date(),
         "accepts_grades": submission.status != Submission.Status.RETURNED,
     }
 
@@ -201,11 +203,25 @@ def moderate(request, submission_id: int):
     return redirect(f"{request.path.rsplit('/moderate/', 1)[0]}/?learner={result.learner_id}")
 
 
+def _due_at(value: str):
+    """A date from the return form as the end of that day (UTC); None to use the default."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError({"due_at": [_("Give the due date as a date.")]}) from exc
+    return datetime.combine(day, time(23, 59), tzinfo=UTC)
+
+
 @learner_action
 def return_for_revision(request, submission_id: int):
     submission = grading.submission_for_grader(request.user, submission_id)
     grading.submission_return(
-        instructor=request.user, submission=submission, feedback=request.POST.get("feedback", "")
+        instructor=request.user,
+        submission=submission,
+        feedback=request.POST.get("feedback", ""),
+        due_at=_due_at(request.POST.get("due_at", "")),
     )
     messages.success(request, _("Returned to the learner for revision."))
     return redirect(request.path.rsplit("/return/", 1)[0] + "/")
