@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from courses.models import FieldProjectPage, ReportDraft, Submission, SubmissionVersion
-from courses.reports import MAX_REPORT_CHARS, Section, sections_of, version_texts
+from courses.reports import MAX_REPORT_CHARS, Section, sections_of, version_texts, word_count
 from courses.teams import require_enrolled, submission_of
 from lms.errors import Conflict
 
@@ -143,6 +143,7 @@ def draft_sections(draft: Draft, sections: list[Section]) -> list[dict]:
             "guidance": s.guidance,
             "word_limit": s.word_limit,
             "text": draft.texts.get(s.id, ""),
+            "words": word_count(draft.texts.get(s.id, "")),
         }
         for s in sections
     ]

@@ -141,7 +141,9 @@ def submit_project(
     project = canonical_specific(FieldProjectPage, project_id)
     texts = _sections_field(sections)
     if from_draft:
-        texts = drafts.draft_of(request.auth, project).texts
+        known = {section.id for section in reports.sections_of(project)}
+        saved = drafts.draft_of(request.auth, project).texts
+        texts = {key: text for key, text in saved.items() if key in known}
     version = submission_make(
         learner=request.auth,
         project=project,
@@ -196,10 +198,7 @@ def _draft_out(learner, project) -> dict:
     shown = reports.sections_of(localized(project))
     return {
         "field_project": project.id,
-        "sections": [
-            {**item, "words": reports.word_count(item["text"])}
-            for item in drafts.draft_sections(draft, shown)
-        ],
+        "sections": drafts.draft_sections(draft, shown),
         "revision": draft.revision,
         "base_version": draft.base_version,
         "latest_version": draft.latest_version,

@@ -18,6 +18,7 @@ from courses.models import (
     GradeChange,
     Submission,
 )
+from courses.reports import sections_of, version_sections
 from courses.views.errors import action_error, handles_rule_errors, learner_action, messages_of
 from lms.errors import Conflict
 from lms.localization import localized
@@ -50,6 +51,7 @@ def _grading_context(request, submission, form_state=None):
     project = submission.field_project.specific
     shown_project = localized(project)
     rubric = grading.rubric_of(shown_project)
+    sections = sections_of(shown_project)
     members = list(submission.members.select_related("learner").order_by("id"))
     grades = {
         g.learner_id: g for g in submission.grades.select_related("graded_by", "moderated_by")
@@ -97,11 +99,12 @@ def _grading_context(request, submission, form_state=None):
         "rubric": rubric,
         "people": people,
         "current": current,
-        "versions": list(
-            submission.versions.prefetch_related("files", "revision_requests__instructor").order_by(
-                "-number"
-            )
-        ),
+        "versions": [
+            {"version": version, "sections": version_sections(version, sections)}
+            for version in submission.versions.prefetch_related(
+                "files", "revision_requests__instructor"
+            ).order_by("-number")
+        ],
         "history": history,
         "feedback_text": (form_state or {}).get(
             "feedback", current["grade"].feedback if current["grade"] else ""
