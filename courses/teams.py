@@ -259,6 +259,20 @@ def invitation_withdraw(*, inviter, invitation_id: int) -> TeamInvitation:
     return _close(invitation, Status.WITHDRAWN)
 
 
+ANSWERS = ("accept", "decline", "withdraw")
+
+
+def invitation_answer(*, user, invitation_id: int, answer: str) -> TeamInvitation:
+    """Accept or decline an invitation received, or withdraw one sent."""
+    if answer == "accept":
+        return invitation_accept(learner=user, invitation_id=invitation_id)
+    if answer == "decline":
+        return invitation_decline(learner=user, invitation_id=invitation_id)
+    if answer == "withdraw":
+        return invitation_withdraw(inviter=user, invitation_id=invitation_id)
+    raise Http404(_("No such answer."))
+
+
 def invitations_of(learner, project: FieldProjectPage | None = None) -> dict[str, list]:
     """The learner's pending invitations, received and sent (for one project, or all)."""
     scope = {"field_project": project} if project is not None else {}

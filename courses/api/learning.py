@@ -5,6 +5,7 @@ learner's deadlines."""
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -31,6 +32,7 @@ from courses.api.schemas import (
     SubmissionOut,
     TeamOut,
     VersionDiffOut,
+    VersionNumber,
     with_errors,
 )
 from courses.enrolment import enrolment_create
@@ -273,9 +275,9 @@ def preview(request, project_id: PageId, payload: PreviewIn):
 def version_diff(
     request,
     submission_id: RowId,
-    number: int,
+    number: VersionNumber,
     against: int | None = Query(
-        None, description="An earlier version; the one before if left out."
+        None, ge=1, le=32767, description="An earlier version; the one before if left out."
     ),
 ):
     """What changed in a version, section by section, word by word."""
@@ -333,32 +335,16 @@ def my_invitations(request):
 
 
 @router.post(
-    "/invitations/{invitation_id}/accept",
+    "/invitations/{invitation_id}/{answer}",
     response=with_errors({200: InvitationOut}, 401, 403, 404, 409),
     auth=AUTH,
 )
-def accept_invitation(request, invitation_id: RowId):
-    """Join the inviter's team: its submission becomes yours too."""
-    return teams.invitation_accept(learner=request.auth, invitation_id=invitation_id)
-
-
-@router.post(
-    "/invitations/{invitation_id}/decline",
-    response=with_errors({200: InvitationOut}, 401, 404, 409),
-    auth=AUTH,
-)
-def decline_invitation(request, invitation_id: RowId):
-    return teams.invitation_decline(learner=request.auth, invitation_id=invitation_id)
-
-
-@router.post(
-    "/invitations/{invitation_id}/withdraw",
-    response=with_errors({200: InvitationOut}, 401, 404, 409),
-    auth=AUTH,
-)
-def withdraw_invitation(request, invitation_id: RowId):
-    """Withdraw an invitation you sent that is still waiting for an answer."""
-    return teams.invitation_withdraw(inviter=request.auth, invitation_id=invitation_id)
+def answer_invitation(
+    request, invitation_id: RowId, answer: Literal["accept", "decline", "withdraw"]
+):
+    """Accept (join the inviter's team: its submission becomes yours too) or decline an
+    invitation you received, or withdraw one you sent that is still waiting for an answer."""
+    return teams.invitation_answer(user=request.auth, invitation_id=invitation_id, answer=answer)
 
 
 # --- deadlines ------------------------------------------------------------------------------

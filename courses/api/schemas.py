@@ -16,6 +16,8 @@ from courses.page_contexts import course_tree
 # Page ids are 32-bit (Wagtail's pages); other rows have 64-bit ids.
 PageId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Version numbers are small (PositiveSmallIntegerField).
+VersionNumber = Annotated[int, Path(ge=1, le=32767)]
 
 
 class QualificationOut(Schema):

@@ -181,20 +181,19 @@ def team_invite(request, project_id: int):
     return redirect(shown.url + "#team")
 
 
-INVITATION_ANSWERS = {
-    "accept": (teams.invitation_accept, "learner", gettext_lazy("You joined the team.")),
-    "decline": (teams.invitation_decline, "learner", gettext_lazy("Invitation declined.")),
-    "withdraw": (teams.invitation_withdraw, "inviter", gettext_lazy("Invitation withdrawn.")),
+ANSWERED = {
+    "accept": gettext_lazy("You joined the team."),
+    "decline": gettext_lazy("Invitation declined."),
+    "withdraw": gettext_lazy("Invitation withdrawn."),
 }
 
 
 @learner_action
 def invitation_answer(request, invitation_id: int, answer: str):
-    if answer not in INVITATION_ANSWERS:
-        raise Http404(_("No such answer."))
-    action, role, note = INVITATION_ANSWERS[answer]
-    invitation = action(**{role: request.user, "invitation_id": invitation_id})
-    messages.success(request, str(note))
+    invitation = teams.invitation_answer(
+        user=request.user, invitation_id=invitation_id, answer=answer
+    )
+    messages.success(request, str(ANSWERED[answer]))
     return redirect(localized(invitation.field_project).url + "#team")
 
 

@@ -595,9 +595,13 @@ def test_a_graded_submission_cannot_change(api, curriculum, enrolled, instructor
 def test_the_report_is_kept_when_a_submission_is_refused(client, curriculum, enrolled):
     client.force_login(enrolled)
     report = "Our cluster profile: 42 members, three universities & a <b>bank</b>."
+    section = curriculum.project.report_sections[0].id
     response = client.post(
         f"/en/learn/projects/{curriculum.project.id}/submit/",
-        {"report": report, "files": [upload("plan.docx", b"MZ\x90\x00 not a document")]},
+        {
+            f"section-{section}": report,
+            "files": [upload("plan.docx", b"MZ\x90\x00 not a document")],
+        },
     )
     assert response.status_code == 400
     body = response.content.decode()

@@ -113,17 +113,20 @@ def test_write_autosave_submit_revise_and_read_the_result(stack, new_page, shots
     expect(page.locator(".message-success")).to_contain_text("submitted")
     expect(page.locator("#versions")).to_contain_text("Ruhr mechatronics cluster")
 
-    # The instructor returns it with a due date.
+    # The instructor returns it, with a due date ten days ahead.
     instructor = stack.token("instructor", "teach-clusters-2026")
     submission_id = _submission_id(stack, instructor, learner["username"])
-    due = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
-    status, body = stack.api(
-        "POST",
-        f"/grading/submissions/{submission_id}/return",
-        {"feedback": "Give the financing a second source.", "due_at": due.isoformat()},
-        token=instructor,
-    )
-    assert status == 200, body
+    grader = new_page(viewport={"width": 1280, "height": 900})
+    _login(grader, "instructor", "teach-clusters-2026")
+    grader.goto(f"/en/grading/submissions/{submission_id}/")
+    expect(grader.locator(".rendered strong").first).to_have_text("Ruhr mechatronics cluster")
+    form = grader.locator("section:has(h2:has-text('Return for revision'))")
+    form.locator("#return-feedback").fill("Give the financing a second source.")
+    due = (datetime.now(UTC) + timedelta(days=10)).date()
+    form.locator("#return-due").fill(due.isoformat())
+    form.screenshot(path=GUIDES / "return-for-revision.png")
+    form.locator("button[type=submit]").click()
+    expect(grader.locator(".message-success")).to_contain_text("Returned")
 
     # The revision starts from the previous version.
     page.goto(url)
