@@ -125,18 +125,36 @@ def _tokens(text: str) -> list[str]:
 
 
 def text_changes(old: str, new: str) -> list[dict]:
-    """Word-level changes from `old` to `new`: [{op: equal|insert|delete, text}], in order."""
+    """Word-level changes from `old` to `new`: [{op: equal|insert|delete, text}], in order.
+
+    Changes separated only by white space read as one change ("<del>leans on one</del><ins>now
+    combines the</ins>", not three interleaved pairs)."""
     a, b = _tokens(old), _tokens(new)
-    changes: list[dict] = []
+    hunks: list[list[str]] = []  # [removed, added] or [kept]
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        removed, added = "".join(a[i1:i2]), "".join(b[j1:j2])
         if op == "equal":
-            changes.append({"op": "equal", "text": "".join(a[i1:i2])})
+            hunks.append([removed])
+        elif len(hunks) >= 2 and len(hunks[-2]) == 2 and not hunks[-1][0].strip():
+            # change, white space, change: one change
+            space = hunks.pop()[0]
+            hunks[-1][0] += space + removed
+            hunks[-1][1] += space + added
+        elif hunks and len(hunks[-1]) == 2:
+            hunks[-1][0] += removed
+            hunks[-1][1] += added
+        else:
+            hunks.append([removed, added])
+    changes: list[dict] = []
+    for hunk in hunks:
+        if len(hunk) == 1:
+            changes.append({"op": "equal", "text": hunk[0]})
             continue
-        if op in ("delete", "replace"):
-            changes.append({"op": "delete", "text": "".join(a[i1:i2])})
-        if op in ("insert", "replace"):
-            changes.append({"op": "insert", "text": "".join(b[j1:j2])})
+        if hunk[0]:
+            changes.append({"op": "delete", "text": hunk[0]})
+        if hunk[1]:
+            changes.append({"op": "insert", "text": hunk[1]})
     return changes
 
 
