@@ -73,12 +73,18 @@ def deadlines_for(learner, locale=None) -> list[Deadline]:
     graded = {
         m.field_project_id for m in memberships if m.submission.status == Submission.Status.GRADED
     }
-    returns = list(
-        RevisionRequest.objects.filter(
-            version__submission_id__in=[m.submission_id for m in memberships],
-            due_at__isnull=False,
-        ).select_related("version__submission")
-    )
+    # A revision is due until the learner resubmits: the latest request of a returned submission.
+    returned = [
+        m.submission_id for m in memberships if m.submission.status == Submission.Status.RETURNED
+    ]
+    latest: dict[int, RevisionRequest] = {}
+    for request in (
+        RevisionRequest.objects.filter(version__submission_id__in=returned, due_at__isnull=False)
+        .select_related("version__submission")
+        .order_by("created_at", "id")
+    ):
+        latest[request.version.submission_id] = request
+    returns = list(latest.values())
     project_days = {
         m.field_project_id: m.submission.field_project.deadline_days for m in memberships
     }

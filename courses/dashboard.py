@@ -79,7 +79,9 @@ def progress_chart(series: list[tuple[str, int]]) -> dict | None:
         "points": points,
         "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
         "y_ticks": [{"y": y(p), "label": p} for p in (0, 50, 100)],
-        "x_labels": [{"x": points[0]["x"], "day": days[0], "anchor": "start"}]
+        "x_labels": [
+            {"x": points[0]["x"], "day": days[0], "anchor": "start" if len(points) > 1 else "end"}
+        ]
         + ([{"x": points[-1]["x"], "day": days[-1], "anchor": "end"}] if len(points) > 1 else []),
         "label_y": CHART_HEIGHT - CHART_BOTTOM + 16,
         "first": points[0],

@@ -148,8 +148,9 @@ def submission_make(
             raise Conflict(_("This submission has been graded; it cannot be changed."))
         if submission.status == Submission.Status.RETURNED:
             deadline = revision_due(submission) or deadline
-    if team:
-        team_invite(inviter=learner, project=project, usernames=list(team))
+    others = [name for name in team if name != learner.username]
+    if others:
+        team_invite(inviter=learner, project=project, usernames=others)
     submission.version_count += 1
     submission.status = Submission.Status.SUBMITTED
     submission.latest_submitted_at = now

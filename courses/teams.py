@@ -133,7 +133,7 @@ def team_invite(*, inviter, project: FieldProjectPage, usernames: list[str]) -> 
     names = [u.strip() for u in usernames if u and u.strip() and u.strip() != inviter.username]
     names = list(dict.fromkeys(names))
     if not names:
-        return []
+        raise ValidationError({"team": [_("Give the username of at least one other learner.")]})
     if project.max_team_size == 1:
         raise ValidationError({"team": [_("This field project is done alone.")]})
     # One inviter's invitations at a time: two requests cannot both fill the last place.
