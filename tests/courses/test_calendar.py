@@ -151,3 +151,31 @@ def test_the_instructor_sets_the_revision_due_date_on_the_grading_page(
     client.force_login(enrolled)
     page = client.get(curriculum.project.url).content.decode()
     assert "Submit your revision by" in page
+
+
+def test_the_calendar_page_needs_the_same_queries_however_many_dates(
+    client, curriculum, learner, other_learner, instructor
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enrolment_create(learner=learner, page=curriculum.qualification)  # one date
+    cohort = Cohort.objects.create(
+        name="Busy",
+        page=curriculum.qualification,
+        starts_on=date(2027, 1, 4),
+        ends_on=date(2027, 6, 1),
+    )
+    enrolment_create(learner=other_learner, page=curriculum.qualification, cohort=cohort)
+    enrolment_create(learner=other_learner, page=curriculum.course("course-two"))
+    version = submit(other_learner, curriculum.project)
+    submission_return(instructor=instructor, submission=version.submission, feedback="More.")
+    counts = []
+    for user in (learner, other_learner):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get("/en/learn/calendar/").content.decode()
+        counts.append(len(queries.captured_queries))
+    assert "Busy starts" in body and "Busy ends" in body and "Revision due" in body
+    # Four dates where there was one, and at most the revisions' one query more.
+    assert counts[1] <= counts[0] + 1, counts
