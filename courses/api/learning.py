@@ -195,6 +195,12 @@ def my_progress(request):
 # --- the report editor ----------------------------------------------------------------------
 
 
+def _enrolled_project(request, project_id: int) -> FieldProjectPage:
+    """The (default-language) field project, for a learner enrolled in its qualification."""
+    project = _enrolled_project(request, project_id)
+    return project
+
+
 def _draft_out(learner, project) -> dict:
     draft = drafts.draft_of(learner, project)
     shown = reports.sections_of(localized(project))
@@ -216,8 +222,7 @@ def _draft_out(learner, project) -> dict:
 )
 def read_draft(request, project_id: PageId):
     """The learner's draft report; without one, the team's latest version to start from."""
-    project = canonical_specific(FieldProjectPage, project_id)
-    teams.require_enrolled(request.auth, project)
+    project = _enrolled_project(request, project_id)
     return _draft_out(request.auth, project)
 
 
@@ -246,8 +251,7 @@ def save_draft(request, project_id: PageId, payload: DraftIn):
 )
 def discard_draft(request, project_id: PageId):
     """Forget the draft: the editor starts again from the latest version."""
-    project = canonical_specific(FieldProjectPage, project_id)
-    teams.require_enrolled(request.auth, project)
+    project = _enrolled_project(request, project_id)
     drafts.draft_discard(learner=request.auth, project=project)
     return Status(204, None)
 
@@ -259,8 +263,7 @@ def discard_draft(request, project_id: PageId):
 )
 def preview(request, project_id: PageId, payload: PreviewIn):
     """Markdown as the project page will show it: the same sanitiser, and its word count."""
-    project = canonical_specific(FieldProjectPage, project_id)
-    teams.require_enrolled(request.auth, project)
+    _enrolled_project(request, project_id)  # only enrolled learners preview
     return {
         "html": str(reports.render_markdown(payload.text)),
         "words": reports.word_count(payload.text),
@@ -302,8 +305,7 @@ def version_diff(
 )
 def team(request, project_id: PageId):
     """Your team (members who accepted) and your pending invitations, received and sent."""
-    project = canonical_specific(FieldProjectPage, project_id)
-    teams.require_enrolled(request.auth, project)
+    project = _enrolled_project(request, project_id)
     invitations = teams.invitations_of(request.auth, project)
     return {
         "field_project": project.id,
