@@ -197,7 +197,8 @@ def my_progress(request):
 
 def _enrolled_project(request, project_id: int) -> FieldProjectPage:
     """The (default-language) field project, for a learner enrolled in its qualification."""
-    project = _enrolled_project(request, project_id)
+    project = canonical_specific(FieldProjectPage, project_id)
+    teams.require_enrolled(request.auth, project)
     return project
 
 
