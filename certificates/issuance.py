@@ -108,11 +108,11 @@ def freeze(award: Award, *, issued_at: datetime, valid_until: datetime | None) -
     learner = award.learner
     qualification = award.qualification
     language = learner.preferred_language
-    zh = None
-    if language == "zh-hans":
-        locale = Locale.objects.filter(language_code="zh-hans").first()
-        translated = localized(qualification, locale) if locale else qualification
-        zh = translated.specific if translated.id != qualification.id else None
+    # The Chinese title and wording are frozen whenever the qualification has them, so Chinese
+    # pages can show the certificate's Chinese title; the PDF prints them for Chinese readers.
+    locale = Locale.objects.filter(language_code="zh-hans").first()
+    translated = localized(qualification, locale) if locale else qualification
+    zh = translated.specific if translated.id != qualification.id else None
     evidence, project_result = _evidence_and_result(award, qualification)
     email_salt = secrets.token_hex(16)
     return {

@@ -37,6 +37,8 @@ def certificates_for(learner) -> list[dict]:
                 "qualification": certificate.qualification_id,
                 "qualification_title": certificate.frozen.get("certificate_title")
                 or certificate.frozen.get("qualification_title"),
+                # Frozen too: the title in Chinese, where the qualification has a translation.
+                "qualification_title_zh": certificate.frozen.get("certificate_title_zh", ""),
                 "status": status,
                 "status_label": STATUS_LABELS[status],
                 "issued_on": certificate.issued_at.date(),

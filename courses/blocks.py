@@ -236,3 +236,32 @@ class RubricStreamBlock(blocks.StreamBlock):
     class Meta:
         min_num = 1
         max_num = 12
+
+
+class ReportSectionBlock(blocks.StructBlock):
+    """One deliverable of a field project's report: the learner writes it in its own box."""
+
+    title = blocks.CharBlock(label=_("section title"), max_length=120)
+    guidance = blocks.TextBlock(
+        label=_("guidance"),
+        required=False,
+        help_text=_("What the section should cover; shown above the learner's box."),
+    )
+    word_limit = blocks.IntegerBlock(
+        label=_("word limit"),
+        required=False,
+        min_value=1,
+        max_value=20000,
+        help_text=_("Leave empty for no limit. Chinese characters count as one word each."),
+    )
+
+    class Meta:
+        icon = "doc-full"
+        label = _("Report section")
+
+
+class ReportSectionStreamBlock(blocks.StreamBlock):
+    section = ReportSectionBlock()
+
+    class Meta:
+        max_num = 12

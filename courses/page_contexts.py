@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from wagtail.models import Page
 
 from courses.access import course_access
+from courses.drafts import draft_of, draft_sections
 from courses.enrolment import qualifications_held
 from courses.grading.rubric import rubric_of
 from courses.knowledge_checks import (
@@ -27,16 +28,20 @@ from courses.models import (
     EvidenceSubmission,
     FieldProjectPage,
     Grade,
+    GradeChange,
     KnowledgeCheckPage,
     LessonPage,
     QualificationPage,
     Region,
+    Submission,
     Topic,
 )
 from courses.outline import get_outline
 from courses.progress import learner_progress
+from courses.reports import MAX_REPORT_CHARS, sections_of, version_sections
 from courses.signals import lesson_viewed
-from courses.submissions import submission_deadline, submission_of
+from courses.submissions import revision_due, submission_deadline
+from courses.teams import invitations_of, submission_of, team_members
 from lms.localization import canonical_id, canonical_ids, localized_many
 
 # --- catalog ------------------------------------------------------------------------------
@@ -161,21 +166,32 @@ def _course_outline(course, user) -> dict:
     summary = progress.course_summary(course_outline) if course_outline else None
     module_status = {m["id"]: m for m in (summary["modules"] if summary else [])}
     done_lessons = progress.lessons_done()
+    passed_checks = _checks_passed(progress)
     modules = []
     for entry in tree:
         module_id = ids[entry["page"].id]
         status = module_status.get(module_id, {})
         total = status.get("total", len(entry["lessons"]) + (1 if entry["check"] else 0))
         done = status.get("done", 0)
+        lessons = [
+            {"page": lesson, "done": ids[lesson.id] in done_lessons} for lesson in entry["lessons"]
+        ]
+        check = entry["check"]
         modules.append(
             {
                 "page": entry["page"],
                 "id": module_id,
-                "lessons": [
-                    {"page": lesson, "done": ids[lesson.id] in done_lessons}
-                    for lesson in entry["lessons"]
+                "lessons": lessons,
+                "check": check,
+                # Lessons then the check, each with its tick: the outline beside every page.
+                "items": [
+                    *lessons,
+                    *(
+                        [{"page": check, "done": ids[check.id] in passed_checks, "check": True}]
+                        if check
+                        else []
+                    ),
                 ],
-                "check": entry["check"],
                 "done": done,
                 "total": total,
                 "complete": bool(status.get("complete_at")),
@@ -201,6 +217,16 @@ def _course_outline(course, user) -> dict:
         "access": access,
         "summary": summary,
         "next_page": next_page,
+    }
+
+
+def _checks_passed(progress) -> set[int]:
+    """Ids of the (default-language) knowledge checks the learner has passed."""
+    return {
+        int(check_id)
+        for facts in progress.facts.values()
+        for check_id, attempts in facts.get("checks", {}).items()
+        if any(a["passed"] for a in attempts.values())
     }
 
 
@@ -248,7 +274,8 @@ def lesson_context(lesson, request) -> dict:
     ]
     position = next((i for i, p in enumerate(sequence) if p.id == lesson.id), None)
     entry = _entry_of(context, module)
-    locked = bool(entry and entry["locked"])
+    # A locked module's lesson says why, and its body is never rendered for the learner.
+    locked = bool(context["enrolled"] and entry and entry["locked"])
     if context["enrolled"] and not locked:
         lesson_viewed.send(sender=LessonPage, learner=request.user, lesson_id=canonical_id(lesson))
     return {
@@ -262,6 +289,7 @@ def lesson_context(lesson, request) -> dict:
             for item in (entry["lessons"] if entry else [])
         ),
         "locked": locked,
+        "lesson_blocks": None if locked else lesson.body,
         "previous_page": sequence[position - 1] if position else None,
         "next_in_course": sequence[position + 1]
         if position is not None and position + 1 < len(sequence)
@@ -368,9 +396,6 @@ def knowledge_check_context(check, request) -> dict:
 def qualification_context(qualification, request) -> dict:
     user = request.user
     progress = learner_progress(user)
-    courses = [link.course for link in qualification.required_courses.select_related("course")]
-    courses = localized_many(courses, qualification.locale)
-    course_ids = canonical_ids(courses)
     required = [p.required for p in qualification.prerequisites.select_related("required")]
     prerequisites = localized_many(required, qualification.locale)
     prerequisite_ids = canonical_ids(prerequisites)
@@ -388,10 +413,7 @@ def qualification_context(qualification, request) -> dict:
         {"page": page, "held": prerequisite_ids[page.id] in held} for page in prerequisites
     ]
     return {
-        "courses": [
-            {"page": course, "complete": progress.course_complete(course_ids[course.id])}
-            for course in courses
-        ],
+        "courses": _qualification_outline(qualification, progress),
         "prerequisite_qualifications": prerequisite_rows,
         "missing_prerequisites": [row["page"] for row in prerequisite_rows if not row["held"]],
         "project": FieldProjectPage.objects.child_of(qualification).live().first(),
@@ -403,32 +425,129 @@ def qualification_context(qualification, request) -> dict:
     }
 
 
+def _qualification_outline(qualification, progress) -> list[dict]:
+    """The qualification's courses (in the page's language) with their ticks."""
+    courses = [link.course for link in qualification.required_courses.select_related("course")]
+    courses = localized_many(courses, qualification.locale)
+    course_ids = canonical_ids(courses)
+    return [
+        {"page": course, "done": progress.course_complete(course_ids[course.id])}
+        for course in courses
+    ]
+
+
+def _result(grade: Grade | None, rubric: list[dict]) -> dict | None:
+    """A released grade as the learner reads it first: the overall result, each criterion's
+    level and comment (titles in the page's language) and the second marker's decision."""
+    if grade is None:
+        return None
+    criteria = {c["id"]: c for c in rubric}
+    rows = []
+    for row in grade.breakdown:
+        criterion = criteria.get(row["criterion"], {})
+        level = next((lv for lv in criterion.get("levels", []) if lv["id"] == row["level"]), {})
+        rows.append(
+            {
+                "title": criterion.get("title", row["title"]),
+                "weight": row["weight"],
+                "level": level.get("title", row["level_title"]),
+                "descriptor": level.get("descriptor", ""),
+                "points": row["points"],
+                "max_points": row["max_points"],
+                "comment": grade.criterion_feedback.get(row["criterion"], ""),
+            }
+        )
+    moderation = (
+        GradeChange.objects.filter(
+            grade=grade,
+            action__in=[
+                GradeChange.Action.MODERATION_AGREED,
+                GradeChange.Action.MODERATION_ADJUSTED,
+            ],
+        )
+        .select_related("actor")
+        .order_by("-revision", "-id")
+        .first()
+    )
+    return {"grade": grade, "criteria": rows, "moderation": moderation}
+
+
+def _team_context(user, canonical, project, submission) -> dict:
+    members = team_members(user, canonical)
+    invitations = invitations_of(user, canonical)
+    joined = members and members[0].id != user.id and submission is None
+    room = project.max_team_size - len(members) - len(invitations["sent"])
+    return {
+        "team_members": members,
+        "invitations_received": invitations["received"],
+        "invitations_sent": invitations["sent"],
+        "can_invite": project.max_team_size > 1
+        and not joined
+        and room > 0
+        and (submission is None or submission.status != Submission.Status.GRADED),
+    }
+
+
 def field_project_context(project, request) -> dict:
+    """The project page: the result first when graded, the report editor, versions and the
+    team. `project` is the page in the visitor's language; records use the default-language one."""
     user = request.user
     project_id = canonical_id(project)
     canonical = project if project_id == project.id else FieldProjectPage.objects.get(id=project_id)
     outline = get_outline()
-    enrolled = learner_progress(user).enrolled_in(outline.project_qualification.get(project_id, -1))
-    submission = versions = grade = None
-    if user.is_authenticated:
-        submission = submission_of(user, canonical)
-        if submission is not None:
-            versions = list(
-                submission.versions.prefetch_related("files", "revision_requests").order_by(
-                    "-number"
-                )
-            )
-            grade = Grade.objects.filter(
-                submission=submission, learner=user, status=Grade.Status.RELEASED
-            ).first()
-    return {
-        "qualification": project.get_parent().specific,
-        "rubric": rubric_of(project),
+    progress = learner_progress(user)
+    enrolled = progress.enrolled_in(outline.project_qualification.get(project_id, -1))
+    qualification = project.get_parent().specific
+    rubric = rubric_of(project)
+    sections = sections_of(project)
+    context = {
+        "qualification": qualification,
+        "qualification_outline": _qualification_outline(qualification, progress),
+        "rubric": rubric,
+        "report_sections": sections,
         "enrolled": enrolled,
-        "submission": submission,
-        "versions": versions,
-        "grade": grade,
-        "deadline": submission_deadline(user, canonical) if user.is_authenticated else None,
-        "can_submit": enrolled and (submission is None or submission.status != "graded"),
-        "team_members": list(submission.members.select_related("learner")) if submission else [],
+        "submission": None,
+        "versions": [],
+        "result": None,
+        "deadline": None,
+        "revision_due": None,
+        "can_submit": False,
+        "team_members": [],
+        "max_report_chars": MAX_REPORT_CHARS,
     }
+    if not user.is_authenticated:
+        return context
+    submission = submission_of(user, canonical)
+    versions = []
+    if submission is not None:
+        versions = [
+            {
+                "version": version,
+                "sections": version_sections(version, sections),
+                "returns": list(version.revision_requests.all()),
+            }
+            for version in submission.versions.prefetch_related(
+                "files", "revision_requests"
+            ).order_by("-number")
+        ]
+        grade = Grade.objects.filter(
+            submission=submission, learner=user, status=Grade.Status.RELEASED
+        ).first()
+        context["result"] = _result(grade, rubric)
+        if submission.status == Submission.Status.RETURNED:
+            context["revision_due"] = revision_due(submission)
+    can_submit = enrolled and (submission is None or submission.status != "graded")
+    if can_submit:
+        draft = draft_of(user, canonical)
+        context["draft"] = draft
+        context["editor_sections"] = draft_sections(draft, sections)
+    context.update(
+        {
+            "submission": submission,
+            "versions": versions,
+            "deadline": submission_deadline(user, canonical),
+            "can_submit": can_submit,
+            **(_team_context(user, canonical, project, submission) if enrolled else {}),
+        }
+    )
+    return context

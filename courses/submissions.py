@@ -1,36 +1,56 @@
-"""Field-project submissions: a team of up to three, versions, files and the deadline.
+"""Field-project submissions: the report by sections, versions, files and deadlines.
 
 Submitting writes the version and a progress event for each team member in one transaction;
-files are checked by content (courses.uploads) before anything is stored.
+files are checked by content (courses.uploads) before anything is stored. Teams form by consent
+(courses.teams); drafts are saved as the learner writes (courses.drafts).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses import progress
-from courses.enrolment import qualification_enrolled
+from courses.drafts import check_length, checked_texts, draft_discard
 from courses.grading.permissions import can_grade
 from courses.models import (
     Enrolment,
     FieldProjectPage,
+    RevisionRequest,
     Submission,
     SubmissionFile,
-    SubmissionMember,
     SubmissionVersion,
 )
 from courses.outline import get_outline
+from courses.reports import (
+    MAX_REPORT_CHARS,
+    WHOLE_REPORT,
+    compose_report,
+    sections_of,
+    versions_diff,
+    word_count,
+)
+from courses.teams import require_enrolled, submission_of, team_invite, team_members
 from courses.uploads import check_uploads
 from lms.errors import Conflict
+from lms.localization import localized
 
-MAX_REPORT_CHARS = 60_000
+__all__ = [
+    "MAX_REPORT_CHARS",
+    "can_view_submission",
+    "revision_due",
+    "submission_deadline",
+    "submission_make",
+    "submission_of",
+    "version_changes",
+]
 
 
 def submission_deadline(learner, project: FieldProjectPage):
@@ -48,15 +68,6 @@ def submission_deadline(learner, project: FieldProjectPage):
     return enrolment.enrolled_at + timedelta(days=project.deadline_days)
 
 
-def submission_of(learner, project: FieldProjectPage) -> Submission | None:
-    member = (
-        SubmissionMember.objects.filter(learner=learner, field_project=project)
-        .select_related("submission")
-        .first()
-    )
-    return member.submission if member else None
-
-
 def can_view_submission(user, submission: Submission) -> bool:
     """Its team members, and whoever grades it."""
     if not user.is_authenticated:
@@ -66,72 +77,52 @@ def can_view_submission(user, submission: Submission) -> bool:
     return can_grade(user, submission)
 
 
-def _team(learner, project: FieldProjectPage, usernames: list[str], qualification_id: int) -> list:
-    usernames = [u.strip() for u in usernames if u and u.strip() and u.strip() != learner.username]
-    usernames = list(dict.fromkeys(usernames))
-    if len(usernames) + 1 > project.max_team_size:
-        if project.max_team_size == 1:
-            raise ValidationError(_("This field project is done alone."))
-        raise ValidationError(_("A team has at most %(n)s members.") % {"n": project.max_team_size})
-    users = list(get_user_model().objects.filter(username__in=usernames, is_active=True))
-    found = {u.username for u in users}
-    missing = [u for u in usernames if u not in found]
-    if missing:
-        raise ValidationError(
-            _("No learner with the username: %(names)s.") % {"names": ", ".join(missing)}
-        )
-    enrolled = set(
-        Enrolment.objects.filter(learner__in=users, page_id=qualification_id)
-        .exclude(status=Enrolment.Status.WITHDRAWN)
-        .values_list("learner_id", flat=True)
+def revision_due(submission: Submission):
+    """When the revision of a returned submission is due (None when none is set)."""
+    request = (
+        RevisionRequest.objects.filter(version__submission=submission)
+        .order_by("-created_at", "-id")
+        .first()
     )
-    not_enrolled = [u.username for u in users if u.id not in enrolled]
-    if not_enrolled:
-        raise ValidationError(
-            _("Team members must be enrolled in the qualification: %(names)s.")
-            % {"names": ", ".join(not_enrolled)}
-        )
-    taken = SubmissionMember.objects.filter(learner__in=users, field_project=project).values_list(
-        "learner__username", flat=True
-    )
-    if taken:
-        raise ValidationError(
-            _("Already in another submission for this project: %(names)s.")
-            % {"names": ", ".join(taken)}
-        )
-    return users
+    return request.due_at if request else None
 
 
-def _checked_report(report: str) -> str:
-    report = (report or "").strip()
-    if not report:
+def _report_texts(project: FieldProjectPage, report: str, sections: dict | None) -> dict:
+    """The version's texts by section; a single `report` text is still a whole report."""
+    texts = {WHOLE_REPORT: report or ""} if sections is None else checked_texts(project, sections)
+    texts = {key: text.strip() for key, text in texts.items()}
+    if not any(texts.values()):
         raise ValidationError({"report": [_("Write the report (you can attach files as well).")]})
-    if len(report) > MAX_REPORT_CHARS:
-        raise ValidationError(
-            {
-                "report": [
-                    _("The report is longer than %(n)s characters; attach the rest as a file.")
-                    % {"n": MAX_REPORT_CHARS}
-                ]
-            }
-        )
-    return report
+    check_length(texts)
+    over = [
+        _("%(title)s has %(words)s words; its limit is %(limit)s.")
+        % {"title": s.title, "words": word_count(texts[s.id]), "limit": s.word_limit}
+        for s in sections_of(project)
+        if s.word_limit and s.id in texts and word_count(texts[s.id]) > s.word_limit
+    ]
+    if over:
+        raise ValidationError({"sections": over})
+    return texts
 
 
 @transaction.atomic
 def submission_make(
-    *, learner, project: FieldProjectPage, report: str, files=(), team: list[str] = ()
+    *,
+    learner,
+    project: FieldProjectPage,
+    report: str = "",
+    sections: dict | None = None,
+    files=(),
+    team: list[str] = (),
 ) -> SubmissionVersion:
     """Submit a field project, or a new version of one returned or awaiting grading.
 
-    The team is named on the first submission; each member may then submit new versions.
+    The report comes as `sections` (section id → Markdown) or as one `report` text. Usernames
+    in `team` are invited (courses.teams): they join only when they accept. The learner's draft
+    is cleared once the version is stored.
     """
-    qualification_id = get_outline().project_qualification.get(project.id)
-    if qualification_id is None:
-        raise PermissionDenied(_("This field project is not part of a published qualification."))
-    if not qualification_enrolled(learner, qualification_id):
-        raise PermissionDenied(_("Enrol in the qualification before submitting its field project."))
-    report = _checked_report(report)
+    require_enrolled(learner, project)
+    texts = _report_texts(project, report, sections)
     try:
         checked = check_uploads(files)
     except ValidationError as exc:
@@ -139,15 +130,14 @@ def submission_make(
 
     submission = submission_of(learner, project)
     now = timezone.now()
+    deadline = submission_deadline(learner, project)
     if submission is None:
-        members = [learner, *_team(learner, project, list(team), qualification_id)]
+        members = team_members(learner, project)
         submission = Submission.objects.create(field_project=project, latest_submitted_at=now)
         try:
             with transaction.atomic():
                 for member in members:
-                    SubmissionMember.objects.create(
-                        submission=submission, learner=member, field_project=project
-                    )
+                    submission.members.create(learner=member, field_project=project)
         except IntegrityError as exc:
             raise Conflict(
                 _("You or a team member already have a submission for this project.")
@@ -156,19 +146,21 @@ def submission_make(
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
         if submission.status == Submission.Status.GRADED:
             raise Conflict(_("This submission has been graded; it cannot be changed."))
-        if team and set(team) - {learner.username} - set(
-            submission.members.values_list("learner__username", flat=True)
-        ):
-            raise ValidationError({"team": [_("The team was set on the first submission.")]})
-    deadline = submission_deadline(learner, project)
+        if submission.status == Submission.Status.RETURNED:
+            deadline = revision_due(submission) or deadline
+    others = [name for name in team if name != learner.username]
+    if others:
+        team_invite(inviter=learner, project=project, usernames=others)
     submission.version_count += 1
     submission.status = Submission.Status.SUBMITTED
     submission.latest_submitted_at = now
     submission.save(update_fields=["version_count", "status", "latest_submitted_at", "updated_at"])
+    by_section = [s for s in sections_of(project) if s.id in texts and s.id != WHOLE_REPORT]
     version = SubmissionVersion.objects.create(
         submission=submission,
         number=submission.version_count,
-        report=report,
+        report=compose_report(by_section, texts) if by_section else texts[WHOLE_REPORT],
+        sections=[{"id": s.id, "title": s.title, "text": texts[s.id]} for s in by_section],
         submitted_by=learner,
         deadline=deadline,
         late=bool(deadline and now > deadline),
@@ -185,4 +177,38 @@ def submission_make(
         stored.save()
     for member_id in submission.members.values_list("learner_id", flat=True):
         progress.project_submitted(version, learner_id=member_id)
+    draft_discard(learner=learner, project=project)
     return version
+
+
+@dataclass(frozen=True)
+class VersionChanges:
+    submission: Submission
+    version: SubmissionVersion
+    against: SubmissionVersion
+    sections: list[dict]  # courses.reports.versions_diff
+
+
+def version_changes(
+    *, user, submission_id: int, number: int, against: int | None = None
+) -> VersionChanges:
+    """What changed in a version since an earlier one (the one before, unless named), section
+    by section. For the team and its graders only: 404 for anyone else, as for a missing one."""
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is None or not can_view_submission(user, submission):
+        raise Http404(_("No such submission."))
+    against = number - 1 if against is None else against
+    if against < 1 or against >= number:
+        raise ValidationError(
+            {"against": [_("Compare with an earlier version (1 to %(n)s).") % {"n": number - 1}]}
+        )
+    versions = {v.number: v for v in submission.versions.filter(number__in=[number, against])}
+    if number not in versions or against not in versions:
+        raise Http404(_("No such version."))
+    project = localized(submission.field_project.specific)
+    return VersionChanges(
+        submission,
+        versions[number],
+        versions[against],
+        versions_diff(versions[against], versions[number], sections_of(project)),
+    )

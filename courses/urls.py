@@ -10,6 +10,25 @@ learner_patterns = [
     path("checks/<int:check_id>/start/", learning.check_start, name="check-start"),
     path("checks/<int:check_id>/attempt/", learning.check_attempt, name="check-attempt"),
     path("projects/<int:project_id>/submit/", learning.project_submit, name="project-submit"),
+    path(
+        "projects/<int:project_id>/draft/discard/",
+        learning.project_draft_discard,
+        name="project-draft-discard",
+    ),
+    path("projects/<int:project_id>/team/", learning.team_invite, name="team-invite"),
+    path(
+        "invitations/<int:invitation_id>/<slug:answer>/",
+        learning.invitation_answer,
+        name="invitation-answer",
+    ),
+    path(
+        "submissions/<int:submission_id>/versions/<int:number>/changes/",
+        learning.version_diff,
+        name="version-diff",
+    ),
+    path("calendar/", learning.calendar_page, name="calendar"),
+    path("calendar/reset/", learning.calendar_reset, name="calendar-reset"),
+    path("calendar/<str:token>.ics", learning.calendar_feed, name="calendar-feed"),
     path("files/<int:file_id>/", learning.submission_file, name="submission-file"),
     path("evidence/<int:qualification_id>/", evidence.submit, name="evidence-submit"),
 ]

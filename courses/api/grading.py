@@ -94,10 +94,14 @@ def moderate_submission(request, submission_id: RowId, payload: ModerationIn):
 def return_submission(request, submission_id: RowId, payload: ReturnIn):
     submission = grading.submission_for_grader(request.auth, submission_id)
     revision_request = grading.submission_return(
-        instructor=request.auth, submission=submission, feedback=payload.feedback
+        instructor=request.auth,
+        submission=submission,
+        feedback=payload.feedback,
+        due_at=payload.due_at,
     )
     return {
         "submission": submission.id,
         "status": "returned",
         "version": revision_request.version.number,
+        "due_at": revision_request.due_at.isoformat(),
     }

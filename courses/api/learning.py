@@ -1,23 +1,43 @@
-"""Learning in the API: enrol, complete lessons, attempt checks, submit field projects, progress."""
+"""Learning in the API: enrol, complete lessons, attempt checks, write and submit field-project
+reports (drafts, preview, versions and what changed), teams by invitation, progress and the
+learner's deadlines."""
 
 from __future__ import annotations
 
+import json
+from typing import Literal
+
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Status
+from ninja import File, Form, Query, Router, Status
 from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
 
+from courses import calendar, drafts, reports, teams
 from courses.api.schemas import (
     AttemptIn,
     AttemptOut,
+    CalendarOut,
     CompletionOut,
+    DraftIn,
+    DraftOut,
     EnrolmentOut,
     ErrorOut,
+    InvitationOut,
+    InvitationsIn,
     KnowledgeCheckOut,
     PageId,
+    PreviewIn,
+    PreviewOut,
     ProgressOut,
+    RowId,
     SubmissionOut,
+    TeamOut,
+    VersionDiffOut,
+    VersionNumber,
+    with_errors,
 )
 from courses.enrolment import enrolment_create
 from courses.knowledge_checks import (
@@ -39,11 +59,11 @@ from courses.models import (
 )
 from courses.outline import get_outline
 from courses.progress import learner_progress
-from courses.submissions import submission_make
+from courses.submissions import submission_make, version_changes
 from lms.accounts.services import api_token_user
 from lms.auth import AUTH, bearer_token
 from lms.errors import Conflict
-from lms.localization import canonical_specific, live_page
+from lms.localization import canonical_specific, live_page, localized
 
 router = Router(tags=["courses"])
 
@@ -229,19 +249,46 @@ def attempt(request, check_id: PageId, payload: AttemptIn):
     )
 
 
-@router.post("/field-projects/{project_id}/submissions", response={201: SubmissionOut}, auth=AUTH)
+def _sections_field(raw: str) -> dict | None:
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ValidationError({"sections": [_("Send the sections as a JSON object.")]}) from exc
+    return value
+
+
+@router.post(
+    "/field-projects/{project_id}/submissions",
+    response=with_errors({201: SubmissionOut}, 400, 401, 403, 404, 409, 413),
+    auth=AUTH,
+)
 def submit_project(
     request,
     project_id: PageId,
-    report: str = Form(...),
-    team: str = Form(""),
+    report: str = Form(
+        "", description="The whole report as one text (for a project without sections)."
+    ),
+    sections: str = Form(
+        "", description="A JSON object mapping each report section's id to its Markdown text."
+    ),
+    from_draft: bool = Form(False, description="Submit the draft saved on the server."),
+    team: str = Form("", description="Usernames to invite to your team (they must accept)."),
     files: list[UploadedFile] = File(default=None),
 ):
+    """Submit a version of the report: by sections, as one text, or the saved draft."""
     project = canonical_specific(FieldProjectPage, project_id)
+    texts = _sections_field(sections)
+    if from_draft:
+        known = {section.id for section in reports.sections_of(project)}
+        saved = drafts.draft_of(request.auth, project).texts
+        texts = {key: text for key, text in saved.items() if key in known}
     version = submission_make(
         learner=request.auth,
         project=project,
         report=report,
+        sections=texts,
         files=files or [],
         team=[name for name in team.replace(",", " ").split() if name],
     )
@@ -281,3 +328,195 @@ def my_progress(request):
             }
         )
     return rows
+
+
+# --- the report editor ----------------------------------------------------------------------
+
+
+def _enrolled_project(request, project_id: int) -> FieldProjectPage:
+    """The (default-language) field project, for a learner enrolled in its qualification."""
+    project = canonical_specific(FieldProjectPage, project_id)
+    teams.require_enrolled(request.auth, project)
+    return project
+
+
+def _draft_out(learner, project) -> dict:
+    draft = drafts.draft_of(learner, project)
+    shown = reports.sections_of(localized(project))
+    return {
+        "field_project": project.id,
+        "sections": drafts.draft_sections(draft, shown),
+        "revision": draft.revision,
+        "base_version": draft.base_version,
+        "latest_version": draft.latest_version,
+        "outdated": draft.outdated,
+        "saved_at": draft.saved.updated_at if draft.saved else None,
+    }
+
+
+@router.get(
+    "/field-projects/{project_id}/draft",
+    response=with_errors({200: DraftOut}, 401, 403, 404),
+    auth=AUTH,
+)
+def read_draft(request, project_id: PageId):
+    """The learner's draft report; without one, the team's latest version to start from."""
+    project = _enrolled_project(request, project_id)
+    return _draft_out(request.auth, project)
+
+
+@router.put(
+    "/field-projects/{project_id}/draft",
+    response=with_errors({200: DraftOut}, 400, 401, 403, 404, 409, 413),
+    auth=AUTH,
+)
+def save_draft(request, project_id: PageId, payload: DraftIn):
+    """Save sections of the draft (others keep their text). Send the `revision` you last read:
+    409 with the stored draft when another window saved since."""
+    project = canonical_specific(FieldProjectPage, project_id)
+    drafts.draft_save(
+        learner=request.auth,
+        project=project,
+        texts=payload.sections,
+        expected_revision=payload.revision,
+    )
+    return _draft_out(request.auth, project)
+
+
+@router.delete(
+    "/field-projects/{project_id}/draft",
+    response=with_errors({204: None}, 401, 403, 404),
+    auth=AUTH,
+)
+def discard_draft(request, project_id: PageId):
+    """Forget the draft: the editor starts again from the latest version."""
+    project = _enrolled_project(request, project_id)
+    drafts.draft_discard(learner=request.auth, project=project)
+    return Status(204, None)
+
+
+@router.post(
+    "/field-projects/{project_id}/preview",
+    response=with_errors({200: PreviewOut}, 400, 401, 403, 404),
+    auth=AUTH,
+)
+def preview(request, project_id: PageId, payload: PreviewIn):
+    """Markdown as the project page will show it: the same sanitiser, and its word count."""
+    _enrolled_project(request, project_id)  # only enrolled learners preview
+    return {
+        "html": str(reports.render_markdown(payload.text)),
+        "words": reports.word_count(payload.text),
+    }
+
+
+@router.get(
+    "/submissions/{submission_id}/versions/{number}/changes",
+    response=with_errors({200: VersionDiffOut}, 400, 401, 404),
+    auth=AUTH,
+)
+def version_diff(
+    request,
+    submission_id: RowId,
+    number: VersionNumber,
+    against: int | None = Query(
+        None, ge=1, le=32767, description="An earlier version; the one before if left out."
+    ),
+):
+    """What changed in a version, section by section, word by word."""
+    changes = version_changes(
+        user=request.auth, submission_id=submission_id, number=number, against=against
+    )
+    return {
+        "submission": changes.submission.id,
+        "version": changes.version.number,
+        "against": changes.against.number,
+        "sections": changes.sections,
+    }
+
+
+# --- teams ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/field-projects/{project_id}/team",
+    response=with_errors({200: TeamOut}, 401, 403, 404),
+    auth=AUTH,
+)
+def team(request, project_id: PageId):
+    """Your team (members who accepted) and your pending invitations, received and sent."""
+    project = _enrolled_project(request, project_id)
+    invitations = teams.invitations_of(request.auth, project)
+    return {
+        "field_project": project.id,
+        "members": [m.username for m in teams.team_members(request.auth, project)],
+        **invitations,
+    }
+
+
+@router.post(
+    "/field-projects/{project_id}/invitations",
+    response=with_errors({201: list[InvitationOut]}, 400, 401, 403, 404, 409),
+    auth=AUTH,
+)
+def invite(request, project_id: PageId, payload: InvitationsIn):
+    """Invite learners to your team. They join only when they accept; the answer never says
+    whether a username exists, is enrolled or is in another team."""
+    project = canonical_specific(FieldProjectPage, project_id)
+    invitations = teams.team_invite(
+        inviter=request.auth, project=project, usernames=payload.usernames
+    )
+    return Status(201, invitations)
+
+
+@router.get("/me/invitations", response=with_errors({200: list[InvitationOut]}, 401), auth=AUTH)
+def my_invitations(request):
+    """Your pending invitations, received and sent, for every project."""
+    invitations = teams.invitations_of(request.auth)
+    return [*invitations["received"], *invitations["sent"]]
+
+
+@router.post(
+    "/invitations/{invitation_id}/{answer}",
+    response=with_errors({200: InvitationOut}, 401, 403, 404, 409),
+    auth=AUTH,
+)
+def answer_invitation(
+    request, invitation_id: RowId, answer: Literal["accept", "decline", "withdraw"]
+):
+    """Accept (join the inviter's team: its submission becomes yours too) or decline an
+    invitation you received, or withdraw one you sent that is still waiting for an answer."""
+    return teams.invitation_answer(user=request.auth, invitation_id=invitation_id, answer=answer)
+
+
+# --- deadlines ------------------------------------------------------------------------------
+
+
+def _feed_url(request, feed) -> str:
+    return request.build_absolute_uri(reverse("calendar-feed", args=[feed.token]))
+
+
+@router.get("/me/calendar", response=with_errors({200: CalendarOut}, 401), auth=AUTH)
+def my_calendar(request):
+    """Your deadlines and the secret address of their iCalendar feed."""
+    events = calendar.deadlines_for(request.auth)
+    return {
+        "feed_url": _feed_url(request, calendar.feed_of(request.auth)),
+        "events": [
+            {
+                "uid": e.uid,
+                "kind": e.kind,
+                "title": e.title,
+                "date": e.at.isoformat(),
+                "all_day": e.all_day,
+                "url": e.page.url if e.page is not None else None,
+            }
+            for e in events
+        ],
+    }
+
+
+@router.post("/me/calendar/reset", response=with_errors({200: CalendarOut}, 401), auth=AUTH)
+def reset_calendar(request):
+    """A new secret feed address; the old one stops working."""
+    calendar.feed_reset(learner=request.auth)
+    return my_calendar(request)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from ninja import Path, Schema
+from ninja import Field, Path, Schema
 
 from courses.models import Grade, KnowledgeCheckPage
 from courses.outline import get_outline
@@ -15,12 +15,8 @@ from courses.page_contexts import course_tree
 # Page ids are 32-bit (Wagtail's pages); other rows have 64-bit ids.
 PageId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-
-
-class ErrorOut(Schema):
-    """Every error: a message a person can act on (400s on bad input also give `errors`)."""
-
-    detail: str
+# Version numbers are small (PositiveSmallIntegerField).
+VersionNumber = Annotated[int, Path(ge=1, le=32767)]
 
 
 class QualificationOut(Schema):
@@ -328,3 +324,131 @@ class GradeOut(Schema):
 
 class ReturnIn(Schema):
     feedback: str
+    due_at: datetime | None = Field(
+        None, description="When the revision is due; 14 days from now, end of day, if left out."
+    )
+
+
+# --- errors, as every handler answers them (lms.api) -------------------------------------------
+
+
+class ErrorOut(Schema):
+    """A refused request: `detail` says why in words; `errors` names fields where it can."""
+
+    detail: str
+    errors: dict | list | None = None
+
+
+def with_errors(ok: dict, *codes: int) -> dict:
+    """A response map for the OpenAPI document: the successes given and these error codes."""
+    return {**ok, **dict.fromkeys(codes, ErrorOut)}
+
+
+# --- the report editor ---------------------------------------------------------------------
+
+
+class ReportSectionOut(Schema):
+    id: str
+    title: str
+    guidance: str
+    word_limit: int | None
+    text: str
+    words: int
+
+
+class DraftOut(Schema):
+    field_project: int
+    sections: list[ReportSectionOut]
+    revision: int
+    base_version: int
+    latest_version: int
+    outdated: bool
+    saved_at: datetime | None
+
+
+class DraftIn(Schema):
+    sections: dict[str, str]
+    revision: int | None = None
+
+
+class PreviewIn(Schema):
+    text: str = Field(max_length=60_000)
+
+
+class PreviewOut(Schema):
+    html: str
+    words: int
+
+
+class ChangeOut(Schema):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+class SectionDiffOut(Schema):
+    id: str
+    title: str
+    changed: bool
+    words_before: int
+    words_after: int
+    changes: list[ChangeOut]
+
+
+class VersionDiffOut(Schema):
+    submission: int
+    version: int
+    against: int
+    sections: list[SectionDiffOut]
+
+
+# --- teams ----------------------------------------------------------------------------------
+
+
+class InvitationOut(Schema):
+    id: int
+    field_project: int
+    inviter: str
+    invitee: str
+    status: str
+    created_at: datetime
+    answered_at: datetime | None
+
+    @staticmethod
+    def resolve_field_project(invitation) -> int:
+        return invitation.field_project_id
+
+    @staticmethod
+    def resolve_inviter(invitation) -> str:
+        return invitation.inviter.username
+
+    @staticmethod
+    def resolve_invitee(invitation) -> str:
+        return invitation.invitee.username
+
+
+class InvitationsIn(Schema):
+    usernames: list[str] = Field(min_length=1, max_length=10)
+
+
+class TeamOut(Schema):
+    field_project: int
+    members: list[str]
+    received: list[InvitationOut]
+    sent: list[InvitationOut]
+
+
+# --- deadlines ------------------------------------------------------------------------------
+
+
+class DeadlineOut(Schema):
+    uid: str
+    kind: str
+    title: str
+    date: str
+    all_day: bool
+    url: str | None
+
+
+class CalendarOut(Schema):
+    feed_url: str
+    events: list[DeadlineOut]

@@ -219,6 +219,24 @@ def _rubric_blocks(qualification: Qualification) -> list[dict]:
     ]
 
 
+def _report_section_blocks(qualification: Qualification) -> list[dict]:
+    project = qualification.field_project
+    return [
+        {
+            "type": "section",
+            # The same id in both languages: a draft written on the Chinese page fills the
+            # same sections as on the English one.
+            "id": stable_id(qualification.slug, project.slug, "section", section.key),
+            "value": {
+                "title": section.title,
+                "guidance": section.guidance,
+                "word_limit": section.word_limit,
+            },
+        }
+        for section in project.report_sections
+    ]
+
+
 # --- the loader ------------------------------------------------------------------------------
 
 
@@ -541,6 +559,7 @@ class CurriculumLoader:
                 "minimum_level": project.minimum_level,
                 "course_id": course.id if course else None,
                 "rubric": _rubric_blocks(qualification),
+                "report_sections": _report_section_blocks(qualification),
             },
         )
 

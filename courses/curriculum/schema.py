@@ -142,6 +142,16 @@ class RubricCriterion:
 
 
 @dataclass
+class ReportSection:
+    """One deliverable of the brief: the learner writes it in its own box of the report."""
+
+    key: str
+    title: str
+    guidance: str
+    word_limit: int | None
+
+
+@dataclass
 class FieldProject:
     slug: str
     title: str
@@ -160,6 +170,8 @@ class FieldProject:
     oral_defence: bool = False
     # Each team member states their own contribution; graders see the statements.
     contribution_statement: bool = False
+    # The report's sections, one per deliverable; none: the report is one text.
+    report_sections: list[ReportSection] = field(default_factory=list)
 
 
 @dataclass
@@ -557,6 +569,23 @@ def read_qualification(path: Path) -> Qualification:
                 )
             )
         _unique([c.key for c in criteria], f"{pr.where}.rubric")
+        sections = []
+        for i, item in enumerate(pr.items("report_sections", required=False)):
+            sr = _Reader(item, f"{pr.where}.report_sections[{i}]")
+            limit = sr.data.get("word_limit")
+            sections.append(
+                ReportSection(
+                    key=sr.slug("key"),
+                    title=sr.text("title", max_length=120),
+                    guidance=sr.text("guidance", required=False),
+                    word_limit=sr.integer("word_limit", None, 1, 20000)
+                    if limit is not None
+                    else None,
+                )
+            )
+        _unique([sec.key for sec in sections], f"{pr.where}.report_sections")
+        if len(sections) > 12:
+            raise ContentError(f"{pr.where}.report_sections: at most 12 sections")
         distinction = pr.data.get("distinction_mark")
         project = FieldProject(
             slug=pr.slug(),
@@ -576,6 +605,7 @@ def read_qualification(path: Path) -> Qualification:
             rubric=criteria,
             oral_defence=pr.boolean("oral_defence", False),
             contribution_statement=pr.boolean("contribution_statement", False),
+            report_sections=sections,
         )
     order_match = re.match(r"^(\d+)-", path.name)
     return Qualification(
@@ -1118,6 +1148,13 @@ def check_curriculum(
                 b.minimum_level,
             ):
                 problems.append(f"{qual.slug}: field project rubric differs between languages")
+            sections_a = [(sec.key, sec.word_limit) for sec in a.report_sections]
+            sections_b = [(sec.key, sec.word_limit) for sec in b.report_sections]
+            if sections_a != sections_b:
+                problems.append(
+                    f"{qual.slug}: the field project's report sections (keys or word limits) "
+                    "differ between languages"
+                )
             rules_a = (a.oral_defence, a.contribution_statement, a.max_team_size)
             rules_b = (b.oral_defence, b.contribution_statement, b.max_team_size)
             if rules_a != rules_b:

@@ -10,6 +10,8 @@ one is refused (409), so two graders never silently overwrite each other.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +33,8 @@ from lms.errors import Conflict
 from lms.notifications.services import notify
 
 Action = GradeChange.Action
+# A returned submission's revision is due this many days later unless the instructor says.
+REVISION_DAYS = 14
 
 
 # --- the grade's state and its history --------------------------------------------------------
@@ -103,6 +107,7 @@ def _release(grade: Grade, submission: Submission, project: FieldProjectPage) ->
         context={
             "title": project.title,
             "page": project.id,
+            "url": "",
             "percent": str(grade.percent),
             "passed": grade.passed,
         },
@@ -332,17 +337,28 @@ class ModerateGradeAction(GradingAction):
         return grade
 
 
-class ReturnSubmissionAction(GradingAction):
-    """Send the latest version back for revision, with feedback. Not a grade."""
+def default_revision_due(now=None):
+    """The revision due date an instructor is offered: REVISION_DAYS from now, end of day."""
+    now = now or timezone.now()
+    return (now + timedelta(days=REVISION_DAYS)).replace(
+        hour=23, minute=59, second=0, microsecond=0
+    )
 
-    def __init__(self, submission: Submission, *, user, feedback: str):
+
+class ReturnSubmissionAction(GradingAction):
+    """Send the latest version back for revision, with feedback and a due date. Not a grade."""
+
+    def __init__(self, submission: Submission, *, user, feedback: str, due_at=None):
         super().__init__(submission, user=user)
         self.feedback = (feedback or "").strip()
+        self.due_at = due_at or default_revision_due()
 
     def check(self, skip_permission_checks: bool = False) -> None:
         super().check(skip_permission_checks)
         if not self.feedback:
             raise ValidationError({"feedback": [_("Say what the learner should revise.")]})
+        if self.due_at <= timezone.now():
+            raise ValidationError({"due_at": [_("The revision due date must be in the future.")]})
         if _awaits_moderation(self.submission):
             raise Conflict(
                 _("A grade of this submission is waiting for moderation; moderate it first.")
@@ -357,7 +373,7 @@ class ReturnSubmissionAction(GradingAction):
     def _run(self) -> RevisionRequest:
         version = self.submission.versions.order_by("-number").first()
         request = RevisionRequest.objects.create(
-            version=version, instructor=self.user, feedback=self.feedback
+            version=version, instructor=self.user, feedback=self.feedback, due_at=self.due_at
         )
         self.submission.status = Submission.Status.RETURNED
         self.submission.save(update_fields=["status", "updated_at"])
@@ -374,7 +390,13 @@ class ReturnSubmissionAction(GradingAction):
                 member.learner,
                 key=f"returned:{request.id}:{member.learner_id}",
                 template="returned_for_revision",
-                context={"title": project.title, "page": project.id, "feedback": self.feedback},
+                context={
+                    "title": project.title,
+                    "page": project.id,
+                    "url": "",
+                    "feedback": self.feedback,
+                    "due": self.due_at.date().isoformat(),
+                },
             )
         return request
 
@@ -390,5 +412,9 @@ def grade_moderate(*, moderator, submission: Submission, **options) -> Grade:
     return ModerateGradeAction(submission, user=moderator, **options).execute()
 
 
-def submission_return(*, instructor, submission: Submission, feedback: str) -> RevisionRequest:
-    return ReturnSubmissionAction(submission, user=instructor, feedback=feedback).execute()
+def submission_return(
+    *, instructor, submission: Submission, feedback: str, due_at=None
+) -> RevisionRequest:
+    return ReturnSubmissionAction(
+        submission, user=instructor, feedback=feedback, due_at=due_at
+    ).execute()

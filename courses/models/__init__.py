@@ -3,17 +3,20 @@
 from .grading import Grade, GradeChange
 from .learning import (
     AttemptAllowance,
+    CalendarFeed,
     Cohort,
     Enrolment,
     EvidenceSubmission,
     KnowledgeCheckAttempt,
     LessonCompletion,
+    ReportDraft,
     RevisionRequest,
     Submission,
     SubmissionFile,
     SubmissionMember,
     SubmissionVersion,
     TeachingAssignment,
+    TeamInvitation,
 )
 from .pages import (
     CatalogPage,
@@ -35,6 +38,7 @@ from .seeding import SeededPage
 
 __all__ = [
     "AttemptAllowance",
+    "CalendarFeed",
     "CatalogPage",
     "Cohort",
     "CoursePage",
@@ -56,6 +60,7 @@ __all__ = [
     "QualificationPage",
     "QualificationPrerequisite",
     "Region",
+    "ReportDraft",
     "RevealAnswers",
     "RevisionRequest",
     "SeededPage",
@@ -64,5 +69,6 @@ __all__ = [
     "SubmissionMember",
     "SubmissionVersion",
     "TeachingAssignment",
+    "TeamInvitation",
     "Topic",
 ]

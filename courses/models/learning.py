@@ -1,5 +1,6 @@
-"""What learners do: enrolments, cohorts, lesson completions, knowledge-check attempts,
-field-project submissions and evidence for qualifications that ask for it.
+"""What learners do: enrolments, cohorts, lesson completions, knowledge-check attempts, report
+drafts, team invitations, field-project submissions, calendar feeds and evidence for
+qualifications that ask for it.
 
 Every row points at the page in the default language: a learner who reads the Chinese page of
 a lesson completes the same lesson as one who reads the English page.
@@ -247,7 +248,14 @@ class SubmissionMember(models.Model):
 class SubmissionVersion(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField()
-    report = models.TextField()
+    report = models.TextField(
+        help_text="The whole report as Markdown: the sections under their titles, or one text."
+    )
+    sections = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The report's sections as written: [{id, title, text}] (empty for one text).",
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -292,10 +300,105 @@ class RevisionRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     feedback = models.TextField()
+    due_at = models.DateTimeField(
+        _("revision due"),
+        null=True,
+        blank=True,
+        help_text=_("When the revised version is due; later versions are marked late."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"Revision requested on {self.version}"
+
+
+class ReportDraft(models.Model):
+    """A learner's unsubmitted report, saved as they write: one per learner and project.
+
+    It starts from the team's latest version (a revision starts from the previous version) and
+    is cleared when the learner submits it.
+    """
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_drafts"
+    )
+    field_project = models.ForeignKey(
+        "courses.FieldProjectPage", on_delete=models.CASCADE, related_name="+"
+    )
+    sections = models.JSONField(default=dict, help_text="section id → Markdown text")
+    base_version = models.PositiveSmallIntegerField(
+        default=0, help_text="The submission version the draft started from (0: none)."
+    )
+    revision = models.PositiveIntegerField(
+        default=1, help_text="Raised on every save; a save naming an older one is refused."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "field_project"], name="one_draft_per_learner_and_project"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft of {self.learner} for project {self.field_project_id}"
+
+
+class TeamInvitation(models.Model):
+    """A learner asks another to join their team for a field project. Nothing is shared, and
+    no submission gains a member, until the invited learner accepts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    field_project = models.ForeignKey(
+        "courses.FieldProjectPage", on_delete=models.CASCADE, related_name="+"
+    )
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_invitations_sent"
+    )
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="team_invitations_received",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["field_project", "inviter", "invitee"],
+                condition=models.Q(status="pending"),
+                name="one_pending_invitation_per_pair",
+            )
+        ]
+        indexes = [models.Index(fields=["invitee", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.inviter} invites {self.invitee} to project {self.field_project_id}"
+
+
+def _feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """The secret address of a learner's iCalendar feed of deadlines; reset makes a new one."""
+
+    learner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_feed_token)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.learner}"
 
 
 class EvidenceSubmission(models.Model):

@@ -22,6 +22,7 @@ from courses.blocks import (
     RICH_TEXT_FEATURES,
     BaseStreamBlock,
     KnowledgeCheckStreamBlock,
+    ReportSectionStreamBlock,
     RubricStreamBlock,
 )
 
@@ -405,12 +406,22 @@ class FieldProjectPage(ContextFromFunction, Page):
         help_text=_("Instructors of this course also grade the project."),
     )
     rubric = StreamField(RubricStreamBlock(), verbose_name=_("rubric"))
+    report_sections = StreamField(
+        ReportSectionStreamBlock(),
+        blank=True,
+        verbose_name=_("report sections"),
+        help_text=_(
+            "One section per deliverable: learners write each in its own box, with a word count "
+            "against its limit. Without sections the report is one box."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("brief"),
         FieldPanel("deliverables"),
+        FieldPanel("report_sections"),
         MultiFieldPanel(
             [
                 FieldPanel("deadline_days"),

@@ -1,6 +1,7 @@
 """Instructor pages: the grading queue, rubric grading, moderation, returns and analytics."""
 
 import csv
+from datetime import UTC, date, datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from courses.models import (
     GradeChange,
     Submission,
 )
+from courses.reports import sections_of, version_sections
 from courses.views.errors import action_error, handles_rule_errors, learner_action, messages_of
 from lms.errors import Conflict
 from lms.localization import localized
@@ -49,6 +51,7 @@ def _grading_context(request, submission, form_state=None):
     project = submission.field_project.specific
     shown_project = localized(project)
     rubric = grading.rubric_of(shown_project)
+    sections = sections_of(shown_project)
     members = list(submission.members.select_related("learner").order_by("id"))
     grades = {
         g.learner_id: g for g in submission.grades.select_related("graded_by", "moderated_by")
@@ -96,17 +99,19 @@ def _grading_context(request, submission, form_state=None):
         "rubric": rubric,
         "people": people,
         "current": current,
-        "versions": list(
-            submission.versions.prefetch_related("files", "revision_requests__instructor").order_by(
-                "-number"
-            )
-        ),
+        "versions": [
+            {"version": version, "sections": version_sections(version, sections)}
+            for version in submission.versions.prefetch_related(
+                "files", "revision_requests__instructor"
+            ).order_by("-number")
+        ],
         "history": history,
         "feedback_text": (form_state or {}).get(
             "feedback", current["grade"].feedback if current["grade"] else ""
         ),
         "requires_moderation": qualification.requires_moderation,
         "can_return": grading.can_return(submission),
+        "default_due": grading.default_revision_due().date(),
         "accepts_grades": submission.status != Submission.Status.RETURNED,
     }
 
@@ -201,11 +206,25 @@ def moderate(request, submission_id: int):
     return redirect(f"{request.path.rsplit('/moderate/', 1)[0]}/?learner={result.learner_id}")
 
 
+def _due_at(value: str):
+    """A date from the return form as the end of that day (UTC); None to use the default."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError({"due_at": [_("Give the due date as a date.")]}) from exc
+    return datetime.combine(day, time(23, 59), tzinfo=UTC)
+
+
 @learner_action
 def return_for_revision(request, submission_id: int):
     submission = grading.submission_for_grader(request.user, submission_id)
     grading.submission_return(
-        instructor=request.user, submission=submission, feedback=request.POST.get("feedback", "")
+        instructor=request.user,
+        submission=submission,
+        feedback=request.POST.get("feedback", ""),
+        due_at=_due_at(request.POST.get("due_at", "")),
     )
     messages.success(request, _("Returned to the learner for revision."))
     return redirect(request.path.rsplit("/return/", 1)[0] + "/")

@@ -234,7 +234,13 @@ def test_returning_through_the_api(api, curriculum, enrolled, instructor):
         f"/grading/submissions/{submission.id}/return", {"feedback": "Revise."}, user=instructor
     )
     assert response.status_code == 200
-    assert response.json() == {"submission": submission.id, "status": "returned", "version": 1}
+    body = response.json()
+    assert {k: body[k] for k in ("submission", "status", "version")} == {
+        "submission": submission.id,
+        "status": "returned",
+        "version": 1,
+    }
+    assert body["due_at"]  # 14 days ahead by default (tests/courses/test_revision_due.py)
     again = api.post(
         f"/grading/submissions/{submission.id}/return", {"feedback": "Revise."}, user=instructor
     )

@@ -81,7 +81,7 @@ def test_an_enrolled_learner_sees_progress_and_can_mark_a_lesson_complete(client
     curriculum = Curriculum()
     client.force_login(enrolled)
     course = get(client, curriculum.course())
-    assert 'role="progressbar"' in course and "0% complete" in course
+    assert '<progress class="progress"' in course and "0% complete" in course
     lesson = curriculum.lessons()[0]
     body = get(client, lesson)
     assert f'action="/en/learn/lessons/{lesson.id}/complete/"' in body

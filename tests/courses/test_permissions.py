@@ -10,6 +10,7 @@ person meets the same state.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -65,6 +66,27 @@ def _checks_open(w):
         attempt_start(learner=w["people"][role], check=w["check_page"])
 
 
+def _second_version(w):
+    submit(w["people"]["learner"], w["project_page"], report="A second version.")
+
+
+def _invitation_to_other_learner(w):
+    from courses.teams import team_invite
+
+    (invitation,) = team_invite(
+        inviter=w["people"]["learner"],
+        project=w["project_page"],
+        usernames=[w["people"]["other_learner"].username],
+    )
+    w["invitation"] = invitation.id
+
+
+def _feed(w):
+    from courses.calendar import feed_of
+
+    w["feed"] = feed_of(w["people"]["learner"]).token
+
+
 def _answers(w):
     return {f"q-{q}": a for q, a in answers_for(w["check_page"]).items()}
 
@@ -105,6 +127,49 @@ ROUTES = [
         "/en/learn/projects/{project}/submit/",
         "login 302 302 403 403 403",
         data=lambda w: {"report": "A new version."},
+    ),
+    Route(
+        "save a draft without scripts",
+        "post",
+        "/en/learn/projects/{project}/submit/",
+        "login 302 302 403 403 403",
+        data=lambda w: {f"section-{w['section']}": "Draft text.", "action": "draft"},
+    ),
+    Route(
+        "discard the draft",
+        "post",
+        "/en/learn/projects/{project}/draft/discard/",
+        "login 302 302 403 403 403",
+    ),
+    Route(
+        "invite team-mates (the other learner names only themselves: 400)",
+        "post",
+        "/en/learn/projects/{project}/team/",
+        "login 302 400 403 403 403",
+        data=lambda w: {"team": w["people"]["other_learner"].username},
+    ),
+    Route(
+        "accept an invitation",
+        "post",
+        "/en/learn/invitations/{invitation}/accept/",
+        "login 404 302 404 404 404",
+        setup=_invitation_to_other_learner,
+    ),
+    Route(
+        "what changed between versions",
+        "get",
+        "/en/learn/submissions/{submission}/versions/2/changes/",
+        "login 200 404 200 404 200",
+        setup=_second_version,
+    ),
+    Route("calendar of deadlines", "get", "/en/learn/calendar/", "login 200 200 200 200 200"),
+    Route("new calendar address", "post", "/en/learn/calendar/reset/", "login 302 302 302 302 302"),
+    Route(
+        "calendar feed (the address is the key)",
+        "get",
+        "/en/learn/calendar/{feed}.ics",
+        "200 200 200 200 200 200",
+        setup=_feed,
     ),
     Route(
         "download a submitted file",
@@ -226,6 +291,70 @@ ROUTES = [
         multipart=True,
         data=lambda w: {"report": "R.", "files": [upload("plan.pdf", pdf_bytes())]},
     ),
+    Route(
+        "API read the draft",
+        "get",
+        "/field-projects/{project}/draft",
+        "401 200 200 403 403 403",
+        api=True,
+    ),
+    Route(
+        "API save the draft",
+        "put",
+        "/field-projects/{project}/draft",
+        "401 200 200 403 403 403",
+        api=True,
+        data=lambda w: {"sections": {w["section"]: "Draft text."}},
+    ),
+    Route(
+        "API discard the draft",
+        "delete",
+        "/field-projects/{project}/draft",
+        "401 204 204 403 403 403",
+        api=True,
+    ),
+    Route(
+        "API preview",
+        "post",
+        "/field-projects/{project}/preview",
+        "401 200 200 403 403 403",
+        api=True,
+        data=lambda w: {"text": "**Bold**"},
+    ),
+    Route(
+        "API what changed between versions",
+        "get",
+        "/submissions/{submission}/versions/{number}/changes",
+        "401 200 404 200 404 200",
+        api=True,
+        setup=_second_version,
+    ),
+    Route("API team", "get", "/field-projects/{project}/team", "401 200 200 403 403 403", api=True),
+    Route(
+        "API invite (the other learner names only themselves: 400)",
+        "post",
+        "/field-projects/{project}/invitations",
+        "401 201 400 403 403 403",
+        api=True,
+        data=lambda w: {"usernames": [w["people"]["other_learner"].username]},
+    ),
+    Route("API my invitations", "get", "/me/invitations", "401 200 200 200 200 200", api=True),
+    Route(
+        "API answer an invitation",
+        "post",
+        "/invitations/{invitation}/{answer}",
+        "401 404 200 404 404 404",
+        api=True,
+        setup=_invitation_to_other_learner,
+    ),
+    Route("API my calendar", "get", "/me/calendar", "401 200 200 200 200 200", api=True),
+    Route(
+        "API new calendar address",
+        "post",
+        "/me/calendar/reset",
+        "401 200 200 200 200 200",
+        api=True,
+    ),
     Route("API my progress", "get", "/me/progress", "401 200 200 200 200 200", api=True),
     Route("API my certificates", "get", "/me/certificates", "401 200 200 200 200 200", api=True),
     Route("API grading queue", "get", "/grading/submissions", "401 403 403 200 200 200", api=True),
@@ -294,6 +423,9 @@ def world(
         "submission_obj": version.submission,
         "file": version.files.get().id,
         "evidence": evidence.id,
+        "section": project.report_sections[0].id,
+        "number": 2,
+        "answer": "accept",
     }
 
 
@@ -304,6 +436,14 @@ def _status(route: Route, world: dict, user) -> str:
         api = ApiClient(Client(raise_request_exception=False))
         if route.method == "get":
             response = api.get(path, user=user)
+        elif route.method in ("put", "delete"):
+            response = api.client.generic(
+                route.method.upper(),
+                f"/api/v1{path}",
+                json.dumps(data),
+                content_type="application/json",
+                **api._headers(user),
+            )
         elif route.multipart:
             response = api.post_multipart(path, data, user=user)
         else:
@@ -357,9 +497,13 @@ def test_every_courses_route_is_in_the_matrix():
     }
     assert set(_route_names(urlpatterns)) <= web
 
-    api = {
-        (r.method, dummy.sub(lambda m: m.group(0)[:-1] + "_id}", r.path)) for r in ROUTES if r.api
-    }
+    # Path parameters are named for the row (`{submission}` is `{submission_id}`), except the
+    # ones that are not ids.
+    def declared_name(match):
+        name = match.group(0)
+        return name if name in ("{number}", "{answer}") else name[:-1] + "_id}"
+
+    api = {(r.method, dummy.sub(declared_name, r.path)) for r in ROUTES if r.api}
     declared = {
         (method.lower(), "/" + path.lstrip("/"))
         for path, view in operations()

@@ -153,13 +153,12 @@ def test_learner_journey(stack, new_page, shots, journey, tmp_path):
     page.click("section:has(h2:has-text('Field project')) a")
     pdf_path = tmp_path / "cluster-diagnosis.pdf"
     pdf_path.write_bytes(_sample_pdf())
-    page.fill(
-        "#report",
+    page.locator("form.report-editor textarea").first.fill(
         "Cluster profile, benchmark and action plan for the <b>Ruhr</b> mechatronics cluster.",
     )
     page.set_input_files("#files", str(pdf_path))
     shots(page, "field-project-form")
-    page.click("form[enctype] button[type=submit]")
+    page.click("form.report-editor button[value=submit]")
     expect(page.locator(".message-success")).to_contain_text("submitted")
     expect(page.locator("text=cluster-diagnosis.pdf")).to_be_visible()
     shots(page, "field-project-submitted")
