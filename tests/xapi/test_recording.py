@@ -6,12 +6,11 @@ import pytest
 from django.db import transaction
 
 from courses.grading import grade_save, submission_return
-from courses.knowledge_checks import attempt_submit
 from courses.lessons import lesson_complete
 from courses.progress import learner_events_process
 from lms.xapi.models import LearnerAccount, Statement
 from lms.xapi.recording import page_url
-from tests.conftest import answers_for
+from tests.conftest import answers_for, submit_check
 from tests.courses.helpers import complete_course, levels_for, request_as, set_moderation, submit
 
 pytestmark = pytest.mark.django_db
@@ -110,8 +109,8 @@ def test_a_check_attempt_gives_attempted_and_passed_or_failed_with_the_score(
     for lesson in curriculum.lessons()[:2]:
         lesson_complete(learner=enrolled, lesson=lesson)
 
-    attempt_submit(learner=enrolled, check=check, answers=answers_for(check, correct=False))
-    attempt_submit(learner=enrolled, check=check, answers=answers_for(check))
+    submit_check(learner=enrolled, check=check, answers=answers_for(check, correct=False))
+    submit_check(learner=enrolled, check=check, answers=answers_for(check))
 
     attempted = statements(enrolled, "attempted")
     assert [s["result"]["score"]["raw"] for s in attempted] == [0.0, 100.0]
