@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import itertools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import uharfbuzz
 from django.conf import settings
-from fontTools.pens.svgPathPen import SVGPathPen
+from fontTools.pens.recordingPen import RecordingPen
 from PIL import Image
 
 from courses.models import QualificationPage
@@ -124,51 +125,60 @@ def _font(filename: str) -> uharfbuzz.Font | None:
     return None
 
 
-class _Glyphs:
-    """Letters drawn as outlines (HarfBuzz), each distinct glyph defined once and placed with
-    <use>: the seal then looks the same in any viewer, needs no font, and draws fast."""
+class _Outlines:
+    """Letters drawn as outlines (HarfBuzz) into one path, placed and turned here: the seal then
+    looks the same in any viewer, needs no font, and is one cheap shape to draw."""
 
     def __init__(self) -> None:
-        self.defs: dict[str, str] = {}
+        self.parts: list[str] = []
 
     def place(self, filename: str, text: str, *, size: float, x: float, y: float, rotate=0.0):
         """`text` centred on (x, y) (its baseline), turned by `rotate` degrees about the centre
-        of the seal. Returns SVG, or "" when the font is not installed."""
+        of the seal. Nothing when the font is not installed."""
         font = _font(filename)
         if font is None:
-            return ""
+            return
         buffer = uharfbuzz.Buffer()
         buffer.add_str(text)
         buffer.guess_segment_properties()
         uharfbuzz.shape(font, buffer)
         scale = size / font.face.upem
         width = sum(p.x_advance for p in buffer.glyph_positions) * scale
+        cos, sin = math.cos(math.radians(rotate)), math.sin(math.radians(rotate))
         pen_x = x - width / 2
-        uses = []
+
+        def point(gx: float, gy: float, origin: float) -> str:
+            px, py = origin + gx * scale - 120, y - gy * scale - 120
+            return f"{120 + px * cos - py * sin:.1f} {120 + px * sin + py * cos:.1f}"
+
         for info, position in zip(buffer.glyph_infos, buffer.glyph_positions, strict=True):
-            key = f"{filename.split('.')[0]}-{info.codepoint}"
-            if key not in self.defs:
-                pen = SVGPathPen(None, ntos=lambda v: str(round(v)))
-                font.draw_glyph_with_pen(info.codepoint, pen)
-                self.defs[key] = pen.getCommands()
-            if self.defs[key]:
-                uses.append(
-                    f'<use href="#{key}" transform="translate({pen_x:.2f} {y:.2f}) '
-                    f'scale({scale:.5f} {-scale:.5f})"/>'
-                )
+            recorder = RecordingPen()
+            font.draw_glyph_with_pen(info.codepoint, recorder)
+            for command, points in recorder.value:
+                letter = {"moveTo": "M", "lineTo": "L", "qCurveTo": "Q", "curveTo": "C"}
+                if command == "closePath":
+                    self.parts.append("Z")
+                elif command == "qCurveTo" and len(points) > 2:
+                    # An implied on-curve point between each pair of off-curve points.
+                    for (ax, ay), (bx, by) in itertools.pairwise(points[:-1]):
+                        mid = ((ax + bx) / 2, (ay + by) / 2)
+                        self.parts.append(f"Q{point(ax, ay, pen_x)} {point(*mid, pen_x)}")
+                    (ax, ay), (bx, by) = points[-2], points[-1]
+                    self.parts.append(f"Q{point(ax, ay, pen_x)} {point(bx, by, pen_x)}")
+                elif command in letter:
+                    self.parts.append(
+                        letter[command] + " ".join(point(px, py, pen_x) for px, py in points)
+                    )
             pen_x += position.x_advance * scale
-        group = "".join(uses)
-        return f'<g transform="rotate({rotate:.2f} 120 120)">{group}</g>' if rotate else group
 
-    def svg_defs(self) -> str:
-        return "".join(f'<path id="{key}" d="{d}"/>' for key, d in self.defs.items() if d)
+    def path(self) -> str:
+        return "".join(self.parts)
 
 
-def _arc_letters(glyphs: _Glyphs, text: str, *, radius: float, size: float, top: bool) -> str:
+def _arc_letters(outlines: _Outlines, text: str, *, radius: float, size: float, top: bool):
     """`text` set letter by letter along the ring, read left to right, upright."""
     step = math.degrees(size * 0.8 / radius)
     span = step * (len(text) - 1)
-    letters = []
     for i, letter in enumerate(text):
         if letter == " ":
             continue
@@ -176,8 +186,7 @@ def _arc_letters(glyphs: _Glyphs, text: str, *, radius: float, size: float, top:
             angle, y = -span / 2 + i * step, 120 - radius
         else:
             angle, y = span / 2 - i * step, 120 + radius + size * 0.72
-        letters.append(glyphs.place(SEAL_LETTERS_FONT, letter, size=size, x=120, y=y, rotate=angle))
-    return "".join(letters)
+        outlines.place(SEAL_LETTERS_FONT, letter, size=size, x=120, y=y, rotate=angle)
 
 
 @lru_cache(maxsize=32)
@@ -195,22 +204,20 @@ def drawn_seal(issuer_name: str, accent: str, secondary: str, code: str = "") ->
     bottom = (code or "CERTIFIED").upper()[:18]
     initials = monogram(issuer_name)
     initials_size = 46 if len(initials) <= 3 else 36
-    glyphs = _Glyphs()
-    ring = _arc_letters(glyphs, name, radius=80, size=13, top=True) + _arc_letters(
-        glyphs, bottom, radius=80, size=13, top=False
-    )
-    middle = glyphs.place(
+    outlines = _Outlines()
+    _arc_letters(outlines, name, radius=80, size=13, top=True)
+    _arc_letters(outlines, bottom, radius=80, size=13, top=False)
+    outlines.place(
         SEAL_MONOGRAM_FONT, initials, size=initials_size, x=120, y=120 + initials_size * 0.36
     )
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 240 240" width="240" height="240">'
-        f"<defs>{glyphs.svg_defs()}</defs>"
         f'<polygon points="{" ".join(teeth)}" fill="{accent}"/>'
         f'<circle cx="120" cy="120" r="104" fill="none" stroke="{secondary}" stroke-width="3"/>'
         '<circle cx="120" cy="120" r="99" fill="none" stroke="#ffffff" stroke-width="1"/>'
         f'<circle cx="120" cy="120" r="66" fill="none" stroke="{secondary}" stroke-width="2"/>'
         '<circle cx="120" cy="120" r="61" fill="none" stroke="#ffffff" stroke-width="0.8"/>'
-        f'<g fill="#ffffff">{ring}{middle}</g>'
+        f'<path fill="#ffffff" d="{outlines.path()}"/>'
         f'<g fill="{secondary}"><circle cx="26" cy="120" r="3"/><circle cx="214" cy="120" r="3"/>'
         "</g>"
         f'<path d="M92 {138 + initials_size * 0.1:.1f} H148" stroke="{secondary}" '

@@ -89,7 +89,7 @@ def _page_css() -> str:
     return (Path(settings.BASE_DIR) / "templates" / STYLESHEET).read_text(encoding="utf-8")
 
 
-# --- Chinese faces, cut once per process -------------------------------------------------------
+# --- Chinese faces, cut to the characters a certificate uses ------------------------------------
 
 
 @cache
@@ -123,52 +123,38 @@ def cjk_subset(face: uharfbuzz.Face, characters: str) -> bytes:
     return uharfbuzz.subset(face, subset_input).blob.data
 
 
-def cjk_characters() -> str:
-    """What the cut faces hold: every character of GB 2312 (the 6,763 hanzi of everyday Chinese,
-    names included, with its punctuation and full-width forms), the template's own Chinese, and
-    the spaces, digits and punctuation Pango may set between Chinese characters."""
-    characters = set(CJK_COMPANIONS)
-    for high in range(0xA1, 0xF8):
-        for low in range(0xA1, 0xFF):
-            try:
-                characters.add(bytes((high, low)).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    template = (Path(settings.BASE_DIR) / "templates" / TEMPLATE).read_text(encoding="utf-8")
-    characters.update(_CJK.findall(template))
-    return "".join(sorted(characters))
-
-
 @cache
-def cjk_fonts() -> dict[tuple[str, str], bytes]:
-    """The Chinese faces the stylesheet names, cut to `cjk_characters()` once per process. A
-    character outside them (a rare name) is set in the full system font: correct, only slower."""
-    characters = cjk_characters()
-    fonts = {}
+def _cjk_faces() -> dict[tuple[str, str], uharfbuzz.Face]:
+    """The installed Chinese faces the stylesheet names, opened once per process."""
+    faces = {}
     for key, (filename, family) in CJK_FACES.items():
         face = _cjk_face(filename, family)
         if face is not None:
-            fonts[key] = cjk_subset(face, characters)
-    return fonts
+            faces[key] = face
+    return faces
+
+
+def chinese_fonts(text: str) -> tuple[FontConfiguration, CSS]:
+    """A font configuration holding the Chinese faces cut to the CJK characters of `text` (and
+    the spaces, digits and punctuation Pango may set between them), declared by @font-face."""
+    characters = "".join(sorted(set(_CJK.findall(text)))) + CJK_COMPANIONS
+    faces = _cjk_faces()
+    fonts = [cjk_subset(face, characters) for face in faces.values()]
+    rules = "\n".join(
+        f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
+        f"src: url({FONT_SCHEME}:{index}); }}"
+        for index, (family, weight) in enumerate(faces)
+    )
+    config = FontConfiguration()
+    return config, CSS(string=rules, font_config=config, url_fetcher=_FontFetcher(fonts))
 
 
 @cache
-def _styles(chinese: bool = False) -> tuple[FontConfiguration, tuple[CSS, ...]]:
-    """The font configuration and the page's stylesheets, parsed once per process: one set for
-    certificates in Latin script, one with the cut Chinese faces."""
+def _styles() -> tuple[FontConfiguration, CSS]:
+    """The font configuration and the page's stylesheet, parsed once per process (the stylesheet
+    declares no font, so a certificate with Chinese uses it with a configuration of its own)."""
     config = FontConfiguration()
-    sheets = []
-    if chinese:
-        fonts = cjk_fonts()
-        rules = "\n".join(
-            f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
-            f"src: url({FONT_SCHEME}:{index}); }}"
-            for index, (family, weight) in enumerate(fonts)
-        )
-        fetcher = _FontFetcher(list(fonts.values()))
-        sheets.append(CSS(string=rules, font_config=config, url_fetcher=fetcher))
-    sheets.append(CSS(string=_page_css(), font_config=config, url_fetcher=safe_fetcher()))
-    return config, tuple(sheets)
+    return config, CSS(string=_page_css(), font_config=config, url_fetcher=safe_fetcher())
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -305,10 +291,15 @@ def _colours(frozen: dict) -> str:
 
 
 def stylesheets_for(html: str, frozen: dict) -> tuple[FontConfiguration, list[CSS]]:
-    """The fonts and stylesheets a certificate is rendered with (the process's own, with the cut
-    Chinese faces when the page has Chinese in it), and its two colours."""
-    font_config, sheets = _styles(chinese=bool(_CJK.search(_TAG.sub(" ", html))))
-    return font_config, [*sheets, CSS(string=_colours(frozen), url_fetcher=safe_fetcher())]
+    """The fonts and stylesheets a certificate is rendered with: the process's own, with the
+    Chinese faces cut to the certificate's own characters when it has any, and its colours."""
+    font_config, page = _styles()
+    colours = CSS(string=_colours(frozen), url_fetcher=safe_fetcher())
+    text = _TAG.sub(" ", html)
+    if not _CJK.search(text):
+        return font_config, [page, colours]
+    chinese_config, faces = chinese_fonts(text)
+    return chinese_config, [faces, page, colours]
 
 
 def render_pdf(

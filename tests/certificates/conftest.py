@@ -146,6 +146,15 @@ def other_pdf(_other, other_issued) -> bytes:
 # --- documents for tests without a database ------------------------------------------------
 
 
+def plain_pdf() -> bytes:
+    """A one-page PDF with one line of text: a PDF that is not a certificate."""
+    from weasyprint import HTML
+
+    from certificates.pdf import safe_fetcher
+
+    return HTML(string="<p>Hello</p>", url_fetcher=safe_fetcher(), base_url=None).write_pdf()
+
+
 class OutsideKey:
     """An Ed25519 key pair the site never published (or one a test publishes by hand)."""
 

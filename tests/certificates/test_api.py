@@ -6,9 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certificates.issuance import certificate_reissue
-from certificates.pdf import render_trivial_pdf
 from certificates.verification import MAX_UPLOAD_BYTES
-from tests.certificates.conftest import HOLDER_NAME
+from tests.certificates.conftest import HOLDER_NAME, plain_pdf
 
 REPORT_KEYS = {
     "status",
@@ -157,7 +156,7 @@ def test_unreadable_uploads_are_400_with_a_message(client, db, content, message)
 
 
 def test_a_pdf_that_is_no_certificate_is_400(client, db):
-    response = upload(client, render_trivial_pdf())
+    response = upload(client, plain_pdf())
     assert response.status_code == 400
     assert "no credential.json attached" in response.json()["detail"]
 
