@@ -48,6 +48,18 @@ class VerificationOut(Schema):
     superseded_by: str | None
     revocation_reason: str | None
     checks: list[CheckOut]
+    headline: str | None = Field(
+        None, description="The verdict as one plain sentence, in the request's language."
+    )
+    advice: str | None = Field(None, description="What to do next, in plain words.")
+    qualification_localized: str | None = Field(
+        None, description="The qualification's title in the request's language."
+    )
+    issuer_localized: str | None = Field(
+        None, description="The issuer's name in the request's language."
+    )
+    issued_on_words: str | None = Field(None, description="The issue date in words.")
+    expires_on_words: str | None = Field(None, description="The expiry date in words.")
 
 
 class MyCertificateOut(Schema):
