@@ -183,7 +183,7 @@ OUTCOMES = {"pass": ("Pass", "通过"), "distinction": ("Distinction", "优秀")
 
 
 def _percent(value: str) -> str:
-    """82.50 -> 82.5, 80.00 -> 80."""
+    """A decimal as people write it: 82.50 -> 82.5, 80.00 -> 80."""
     return value.rstrip("0").rstrip(".") if "." in value else value
 
 
@@ -210,7 +210,15 @@ def _transcript(frozen: dict) -> dict:
                 ),
                 (0, None),
             )
-            criteria.append({**criterion, "level": achieved, "rank": rank, "of": len(levels)})
+            criteria.append(
+                {
+                    **criterion,
+                    "weight": _percent(criterion["weight"]),
+                    "level": achieved,
+                    "rank": rank,
+                    "of": len(levels),
+                }
+            )
         outcome, outcome_zh = OUTCOMES[project["outcome"]]
         project = {
             **project,

@@ -22,8 +22,13 @@ from django.utils import timezone
 
 from certificates.issuance import certificate_issue
 from certificates.models import Award, Certificate
+from courses.enrolment import enrolment_create
+from courses.grading import grade_moderate, grade_save, rubric_of
+from courses.knowledge_checks import attempt_submit
+from courses.lessons import lesson_complete
 from courses.models import Cohort, Enrolment, Milestone
-from tests.conftest import Curriculum, make_user
+from courses.submissions import submission_make
+from tests.conftest import Curriculum, answers_for, make_user
 
 HOLDER_NAME = "Zoë Ångström-Núñez"
 
@@ -103,6 +108,44 @@ def spring_cohort_and_outsider(qualification, *, members: int):
     outsider = make_user("learner", "outside-cohort")
     requirements_met(outsider, qualification)
     return cohort, in_cohort, outsider
+
+
+def learn_and_pass(
+    *, learner, curriculum, instructor, second_instructor, capture, levels=None
+) -> Certificate:
+    """The real way to a certificate: enrol, complete every lesson and check, submit the field
+    project, grade it (`levels`: criterion title -> level title; Excellent and Proficient by
+    default) and have a second marker agree. The progress task records the milestones, meets the
+    requirements, and the certificate is issued."""
+
+    def step(action, **kwargs):
+        with capture(execute=True):
+            return action(**kwargs)
+
+    step(enrolment_create, learner=learner, page=curriculum.qualification)
+    for course in ("course-one", "course-two"):
+        pages = sorted(curriculum.lessons(course) + curriculum.checks(course), key=lambda p: p.path)
+        for page in pages:
+            if hasattr(page, "max_attempts"):
+                step(attempt_submit, learner=learner, check=page, answers=answers_for(page))
+            else:
+                step(lesson_complete, learner=learner, lesson=page)
+    assert not Certificate.objects.filter(learner=learner).exists()  # the project is missing
+    version = step(
+        submission_make, learner=learner, project=curriculum.project, report="Our cluster."
+    )
+    wanted = levels or {"Strategy": "Excellent", "Governance": "Proficient"}
+    chosen = {
+        criterion["id"]: next(
+            level["id"]
+            for level in criterion["levels"]
+            if level["title"] == wanted[criterion["title"]]
+        )
+        for criterion in rubric_of(curriculum.project)
+    }
+    step(grade_save, grader=instructor, submission=version.submission, levels=chosen, release=True)
+    step(grade_moderate, moderator=second_instructor, submission=version.submission, agree=True)
+    return Certificate.objects.get(learner=learner)
 
 
 @pytest.fixture(scope="module")
