@@ -210,11 +210,23 @@ def _signed(frozen: dict) -> dict:
     return sign(unsigned, private_key, verification_method_id(key), xsd_datetime(now))
 
 
-def render_variant(label: str) -> bytes:
+def nothing_set() -> tuple[dict, dict]:
+    """A qualification with nothing of the design set: no code, logo, seal or signatory."""
+    from certificates.design import DRAWN_SEAL, data_uri, drawn_seal
+
+    frozen, images = sample("Lena Fischer", signatories=0)
+    frozen["design"]["human_code"] = ""
+    images[DRAWN_SEAL] = data_uri(
+        "image/svg+xml", drawn_seal("Cluster Manager Academy", "#0b3a66", "#9a7b2f", "")
+    )
+    return frozen, images
+
+
+def render_variant(make) -> bytes:
     from certificates.credentials import verify_url
     from certificates.pdf import render_pdf
 
-    frozen, images = VARIANTS[label]()
+    frozen, images = make()
     return render_pdf(
         frozen=frozen,
         certificate_id=CERTIFICATE_ID,
@@ -274,8 +286,8 @@ def write_images(folder: Path) -> list[Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for label in VARIANTS:
-        document = pypdfium2.PdfDocument(render_variant(label))
+    for label, make in {**VARIANTS, "nothing set": nothing_set}.items():
+        document = pypdfium2.PdfDocument(render_variant(make))
         for number, page in enumerate(document, start=1):
             path = folder / f"{label.replace(' ', '-')}-page{number}.png"
             page.render(scale=150 / 72).to_pil().convert("RGB").save(path, optimize=True)

@@ -148,10 +148,10 @@ def _visible_certificate(request, certificate_id: str) -> Certificate:
 
 
 def _private_unless_public(response, certificate: Certificate):
-    """A public certificate's page may be cached for a minute; a private one only by the
-    browser of the person allowed to see it."""
+    """Caches must ask again every time (the holder may make the page private at any moment and
+    it must then disappear at once); a private page is never kept by a shared cache."""
     if certificate.public:
-        patch_cache_control(response, public=True, max_age=60)
+        patch_cache_control(response, public=True, no_cache=True)
     else:
         patch_cache_control(response, private=True, no_cache=True)
     patch_vary_headers(response, ["Cookie"])
