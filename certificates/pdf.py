@@ -8,9 +8,10 @@ file or a network resource.
 The font configuration and the page's stylesheet are parsed once per process and reused. Chinese
 text is the exception that costs: Noto CJK holds some 65,000 glyphs, and WeasyPrint copies the
 whole font and subsets it keeping every glyph id up to the highest one used, for each weight on
-each render (about three quarters of a bilingual certificate's time, and most of its size). So a
-certificate with Chinese in it is set in fonts cut to exactly the characters it uses, made with
-HarfBuzz in a few milliseconds and declared by @font-face as data; the rest of the text is set in
+each render (most of a bilingual certificate's time and size). So a certificate with Chinese in
+it is set in faces cut to exactly the characters it uses, made with HarfBuzz in a few
+milliseconds and declared by @font-face in a font configuration of its own (the faces are handed
+over by a fetcher that serves only them, under cma-font: URLs); the rest of the text is set in
 the same system fonts as always.
 """
 
