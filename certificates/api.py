@@ -5,13 +5,19 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from certificates import issuance, throttle
 from certificates.models import Certificate
-from certificates.selectors import certificate_status, certificates_for
+from certificates.selectors import (
+    certificate_of,
+    certificate_row,
+    certificate_status,
+    certificates_for,
+)
+from certificates.sharing import certificate_visibility_set
 from certificates.verification import (
     MAX_UPLOAD_BYTES,
     Status,
@@ -42,6 +48,18 @@ class VerificationOut(Schema):
     superseded_by: str | None
     revocation_reason: str | None
     checks: list[CheckOut]
+    headline: str | None = Field(
+        None, description="The verdict as one plain sentence, in the request's language."
+    )
+    advice: str | None = Field(None, description="What to do next, in plain words.")
+    qualification_localized: str | None = Field(
+        None, description="The qualification's title in the request's language."
+    )
+    issuer_localized: str | None = Field(
+        None, description="The issuer's name in the request's language."
+    )
+    issued_on_words: str | None = Field(None, description="The issue date in words.")
+    expires_on_words: str | None = Field(None, description="The expiry date in words.")
 
 
 class MyCertificateOut(Schema):
@@ -54,6 +72,23 @@ class MyCertificateOut(Schema):
     pdf_url: str
     credential_url: str
     verify_url: str
+    page_url: str = Field(description="The certificate's own page (the id of its credential).")
+    public: bool = Field(
+        description="Whether anyone with the link may see the page; verification by ID works "
+        "either way."
+    )
+    linkedin_url: str | None = Field(
+        description="LinkedIn's add-to-profile link, filled in; null unless the certificate is "
+        "valid."
+    )
+
+
+class VisibilityIn(Schema):
+    public: bool
+
+
+class ErrorOut(Schema):
+    detail: str
 
 
 class RevocationIn(Schema):
@@ -70,16 +105,51 @@ class RevocationOut(Schema):
 TOO_MANY = "Too many verification requests. Wait a minute and try again."
 
 
+def _out(row: dict) -> dict:
+    return {
+        **row,
+        "issued_on": row["issued_on"].isoformat(),
+        "expires_on": row["expires_on"].isoformat() if row["expires_on"] else None,
+    }
+
+
+NOT_YOURS = "You hold no certificate with this ID."
+
+
 @router.get("/me/certificates", response=list[MyCertificateOut], auth=AUTH)
 def my_certificates(request):
-    return [
-        {
-            **row,
-            "issued_on": row["issued_on"].isoformat(),
-            "expires_on": row["expires_on"].isoformat() if row["expires_on"] else None,
-        }
-        for row in certificates_for(request.auth)
-    ]
+    return [_out(row) for row in certificates_for(request.auth)]
+
+
+@router.get(
+    "/me/certificates/{certificate_id}",
+    response={200: MyCertificateOut, 404: ErrorOut},
+    auth=AUTH,
+)
+def my_certificate(request, certificate_id: str):
+    """One of your certificates, with its page, whether the page is public, and the LinkedIn
+    add-to-profile link."""
+    certificate = certificate_of(request.auth, certificate_id)
+    if certificate is None:
+        raise HttpError(404, NOT_YOURS)
+    return _out(certificate_row(certificate))
+
+
+@router.post(
+    "/me/certificates/{certificate_id}/visibility",
+    response={200: MyCertificateOut, 404: ErrorOut},
+    auth=AUTH,
+)
+def set_visibility(request, certificate_id: str, payload: VisibilityIn):
+    """Make your certificate's page public (anyone with the link sees it) or private (only you
+    and staff do; everyone else gets 404). The certificate stays verifiable by its ID."""
+    certificate = certificate_of(request.auth, certificate_id)
+    if certificate is None:
+        raise HttpError(404, NOT_YOURS)
+    certificate = certificate_visibility_set(
+        certificate=certificate, by=request.auth, public=payload.public
+    )
+    return _out(certificate_row(certificate))
 
 
 @router.get(

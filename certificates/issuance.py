@@ -19,19 +19,19 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from wagtail.models import Locale
 
 from certificates import pdf
 from certificates.credentials import build_credential, canonical_json, verify_url
 from certificates.dates import xsd_datetime
+from certificates.design import design_of
 from certificates.ids import new_certificate_id
 from certificates.keys import signing_key, verification_method_id
 from certificates.models import Award, Certificate, StatusList
 from certificates.signals import certificate_issued, certificate_revoked
 from certificates.signing import sign
 from certificates.status import status_list_refresh
-from courses.models import Grade, QualificationPage, SubmissionMember
-from lms.localization import localized
+from certificates.transcript import DISTINCTION, transcript_of
+from courses.models import QualificationPage
 from lms.notifications.services import notify
 
 
@@ -55,45 +55,47 @@ def _signable(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text or "").split())
 
 
-def _evidence_and_result(award: Award, qualification: QualificationPage) -> tuple[list[dict], str]:
-    courses = [link.course for link in qualification.required_courses.select_related("course")]
+def _signable_tree(node):
+    """Every text in a JSON tree made signable (see `_signable`)."""
+    if isinstance(node, str):
+        return _signable(node)
+    if isinstance(node, list):
+        return [_signable_tree(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _signable_tree(value) for key, value in node.items()}
+    return node
+
+
+def _evidence_and_result(transcript: dict) -> tuple[list[dict], str]:
     evidence = []
-    if courses:
+    if transcript["courses"]:
         evidence.append(
             {
                 "name": "Courses completed",
                 "narrative": "Completed every lesson and passed every knowledge check of: "
-                + "; ".join(c.title for c in courses)
+                + "; ".join(course["title"] for course in transcript["courses"])
                 + ".",
             }
         )
     project_result = ""
-    project = qualification.field_project
+    project = transcript["project"]
     if project is not None:
-        member = SubmissionMember.objects.filter(
-            learner_id=award.learner_id, field_project=project
-        ).first()
-        grade = (
-            Grade.objects.filter(
-                submission_id=member.submission_id,
-                learner_id=award.learner_id,
-                status=Grade.Status.RELEASED,
-            ).first()
-            if member
-            else None
+        outcome = "pass with distinction" if project["outcome"] == DISTINCTION else "pass"
+        project_result = f"{project['percent']}% ({outcome})"
+        criteria = "; ".join(
+            f"{criterion['title']}: {level['title']}"
+            for criterion in project["criteria"]
+            for level in criterion["levels"]
+            if level["id"] == criterion["achieved"]
         )
-        if grade is not None:
-            outcome = "pass with distinction" if grade.distinction else "pass"
-            project_result = f"{grade.percent}% ({outcome})"
-            criteria = "; ".join(f"{row['title']}: {row['level_title']}" for row in grade.breakdown)
-            moderation = " and moderated by a second marker" if grade.moderated_by_id else ""
-            evidence.append(
-                {
-                    "name": f"Field project: {project.title}",
-                    "narrative": f"Graded against the project rubric{moderation}: {project_result}. {criteria}.",
-                }
-            )
-    if qualification.evidence_required:
+        moderation = " and moderated by a second marker" if project["moderated"] else ""
+        evidence.append(
+            {
+                "name": f"Field project: {project['title']}",
+                "narrative": f"Graded against the project rubric{moderation}: {project_result}. {criteria}.",
+            }
+        )
+    if transcript["evidence_reviewed"]:
         evidence.append(
             {
                 "name": "Evidence reviewed by staff",
@@ -103,41 +105,90 @@ def _evidence_and_result(award: Award, qualification: QualificationPage) -> tupl
     return evidence, project_result
 
 
-def freeze(award: Award, *, issued_at: datetime, valid_until: datetime | None) -> dict:
-    """Everything printed and signed, captured once so later edits cannot change it."""
+def _translations(qualification: QualificationPage) -> dict[str, QualificationPage]:
+    """The qualification's live translations by language code (the default language left out)."""
+    return {
+        page.locale.language_code: page.specific
+        for page in qualification.get_translations().live().select_related("locale")
+    }
+
+
+def _criteria_url(qualification: QualificationPage) -> str:
+    url = qualification.get_url(None) or ""
+    return settings.BASE_URL + url if url.startswith("/") else url
+
+
+def freeze(
+    award: Award, *, issued_at: datetime, valid_until: datetime | None
+) -> tuple[dict, dict[str, str]]:
+    """Everything printed and signed, captured once so later edits cannot change it, and the
+    certificate's graphics (data URIs by hash, which the frozen design names)."""
     learner = award.learner
     qualification = award.qualification
     language = learner.preferred_language
+    translations = _translations(qualification)
     # The Chinese title and wording are frozen whenever the qualification has them, so Chinese
-    # pages can show the certificate's Chinese title; the PDF prints them for Chinese readers.
-    locale = Locale.objects.filter(language_code="zh-hans").first()
-    translated = localized(qualification, locale) if locale else qualification
-    zh = translated.specific if translated.id != qualification.id else None
-    evidence, project_result = _evidence_and_result(award, qualification)
+    # pages can show them; the PDF prints them (and the design and transcript use Chinese) only
+    # for a learner who reads Chinese.
+    chinese = translations.get("zh-hans")
+    zh = chinese if language == "zh-hans" else None
+    transcript = _signable_tree(
+        transcript_of(
+            learner_id=award.learner_id,
+            qualification=qualification,
+            translation_locale=zh.locale if zh else None,
+        )
+    )
+    evidence, project_result = _evidence_and_result(transcript)
+    design = design_of(qualification, zh)
     email_salt = secrets.token_hex(16)
-    return {
+    frozen = {
         "holder_name": _signable(learner.display_name),
         "email": learner.email,
         "email_salt": email_salt,
         "language": language,
         "issuer_name": settings.ISSUER_NAME,
         "achievement_id": f"{settings.BASE_URL}/achievements/{qualification.slug}",
+        "achievement_language": qualification.locale.language_code,
+        "achievement_image": design.badge,
+        "criteria_url": _criteria_url(qualification),
         "qualification_title": _signable(qualification.title),
+        "qualification_titles": {
+            code: _signable(page.title) for code, page in translations.items()
+        },
         "qualification_description": _signable(qualification.summary),
         "criteria_narrative": _signable(qualification.criteria_narrative),
+        "human_code": _signable(qualification.human_code),
+        "alignments": [
+            {
+                key: _signable(getattr(alignment, key))
+                for key in (
+                    "target_name",
+                    "target_url",
+                    "target_framework",
+                    "target_code",
+                    "target_type",
+                    "target_description",
+                )
+            }
+            for alignment in qualification.alignments.all()
+        ],
         "certificate_title": qualification.certificate_title,
         "certificate_statement": qualification.certificate_statement,
-        "certificate_title_zh": zh.certificate_title if zh else "",
-        "certificate_statement_zh": zh.certificate_statement if zh else "",
+        "certificate_title_zh": chinese.certificate_title if chinese else "",
+        "certificate_statement_zh": chinese.certificate_statement if chinese else "",
         "evidence": [
             {"name": _signable(item["name"]), "narrative": _signable(item["narrative"])}
             for item in evidence
         ],
         "project_result": project_result,
+        "transcript": transcript,
+        "design": design.frozen(),
         "issued_on": issued_at.date().isoformat(),
         "valid_until": valid_until.date().isoformat() if valid_until else "",
         "template_version": pdf.TEMPLATE_VERSION,
     }
+    return frozen, design.images
 
 
 # --- issuing ------------------------------------------------------------------------------
@@ -167,7 +218,7 @@ def _create(
     issued_at = timezone.now().replace(microsecond=0)
     months = validity_months or qualification.validity_months
     valid_until = add_months(issued_at, months) if months else None
-    frozen = freeze(award, issued_at=issued_at, valid_until=valid_until)
+    frozen, images = freeze(award, issued_at=issued_at, valid_until=valid_until)
     certificate_id = new_certificate_id()
     status_index = _free_status_index()
     unsigned = build_credential(
@@ -183,6 +234,7 @@ def _create(
         certificate_id=certificate_id,
         verify_url=verify_url(certificate_id),
         credential=credential,
+        images=images,
     )
     certificate = Certificate(
         id=certificate_id,

@@ -71,6 +71,11 @@ class Certificate(models.Model):
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=10, default="en")
+    public = models.BooleanField(
+        default=True,
+        help_text="Whether the certificate's page is shown to anyone with its link. The holder "
+        "decides; a private certificate still verifies by its ID.",
+    )
     frozen = models.JSONField(help_text="Name, wording, grades and template version as issued.")
     credential = models.JSONField(help_text="The signed Open Badges 3.0 credential.")
     credential_sha256 = models.CharField(max_length=64)

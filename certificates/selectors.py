@@ -5,8 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from certificates import states
-from certificates.credentials import verify_url
+from certificates.credentials import certificate_url, verify_url
 from certificates.models import Certificate
+from certificates.sharing import linkedin_url
 
 STATUS_LABELS = {
     states.VALID: _("Valid"),
@@ -26,26 +27,40 @@ def certificate_status(certificate: Certificate, now=None) -> str:
     )
 
 
+def certificate_row(certificate: Certificate, now=None) -> dict:
+    """What the learner's dashboard and the API say about one of the learner's certificates."""
+    status = certificate_status(certificate, now)
+    return {
+        "id": certificate.id,
+        "qualification": certificate.qualification_id,
+        "qualification_title": certificate.frozen.get("certificate_title")
+        or certificate.frozen.get("qualification_title"),
+        # Frozen too: the title in Chinese, where the qualification has a translation.
+        "qualification_title_zh": certificate.frozen.get("certificate_title_zh", ""),
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+        "issued_on": certificate.issued_at.date(),
+        "expires_on": certificate.valid_until.date() if certificate.valid_until else None,
+        "pdf_url": f"{settings.BASE_URL}/certificates/{certificate.id}.pdf",
+        "credential_url": f"{settings.BASE_URL}/certificates/{certificate.id}/credential.json",
+        "verify_url": verify_url(certificate.id),
+        "page_url": certificate_url(certificate.id),
+        "public": certificate.public,
+        # Only a certificate that certifies something is offered for a profile.
+        "linkedin_url": linkedin_url(certificate) if status == states.VALID else None,
+    }
+
+
 def certificates_for(learner) -> list[dict]:
-    rows = []
     now = timezone.now()
-    for certificate in Certificate.objects.filter(learner=learner).order_by("-issued_at"):
-        status = certificate_status(certificate, now)
-        rows.append(
-            {
-                "id": certificate.id,
-                "qualification": certificate.qualification_id,
-                "qualification_title": certificate.frozen.get("certificate_title")
-                or certificate.frozen.get("qualification_title"),
-                # Frozen too: the title in Chinese, where the qualification has a translation.
-                "qualification_title_zh": certificate.frozen.get("certificate_title_zh", ""),
-                "status": status,
-                "status_label": STATUS_LABELS[status],
-                "issued_on": certificate.issued_at.date(),
-                "expires_on": certificate.valid_until.date() if certificate.valid_until else None,
-                "pdf_url": f"{settings.BASE_URL}/certificates/{certificate.id}.pdf",
-                "credential_url": f"{settings.BASE_URL}/certificates/{certificate.id}/credential.json",
-                "verify_url": verify_url(certificate.id),
-            }
-        )
-    return rows
+    return [
+        certificate_row(certificate, now)
+        for certificate in Certificate.objects.filter(learner=learner).order_by("-issued_at")
+    ]
+
+
+def certificate_of(learner, certificate_id: str) -> Certificate | None:
+    """The learner's own certificate with this ID, or None (someone else's is None too)."""
+    if learner is None or not learner.is_authenticated:
+        return None
+    return Certificate.objects.filter(pk=certificate_id, learner_id=learner.id).first()

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from certificates import states
 from certificates.credential_checks import attached_credential, format_problems, verification_method
 from certificates.credentials import canonical_json
-from certificates.dates import parse_time
+from certificates.dates import date_in_words, parse_time
 from certificates.ids import normalize_id
 from certificates.models import Certificate, IssuerKey
 from certificates.signing import public_key_from_multibase, verify
+from lms.localization import localized_in_language
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SIGNATURE_CACHE_SECONDS = 24 * 60 * 60
@@ -64,6 +65,14 @@ class Report:
     superseded_by: str | None = None
     revocation_reason: str | None = None
     checks: list[Check] = field(default_factory=list)
+    # In plain words, in the language of the request: the verdict first, then what to do, and
+    # the names and dates as a reader of that language reads them.
+    headline: str | None = None
+    advice: str | None = None
+    qualification_localized: str | None = None
+    issuer_localized: str | None = None
+    issued_on_words: str | None = None
+    expires_on_words: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -210,6 +219,83 @@ def _report(
     return report
 
 
+def _localized_title(certificate: Certificate | None, report: Report, language: str) -> str:
+    """The qualification's title in `language`: as frozen at issue, or (for a certificate
+    issued before titles were frozen) from the qualification's live translation."""
+    if certificate is None or not report.qualification:
+        return report.qualification or ""
+    if language == settings.LANGUAGE_CODE:
+        return report.qualification
+    titles = (certificate.frozen or {}).get("qualification_titles")
+    if titles is not None:
+        return titles.get(language) or report.qualification
+    translated = localized_in_language(certificate.qualification_id, language)
+    return translated.title if translated is not None else report.qualification
+
+
+def _in_plain_words(report: Report, certificate: Certificate | None) -> Report:
+    """The verdict as a sentence a reader acts on, and what to do next."""
+    language = get_language() or settings.LANGUAGE_CODE
+    report.qualification_localized = _localized_title(certificate, report, language) or None
+    report.issuer_localized = _(report.issuer) if report.issuer else None
+    report.issued_on_words = date_in_words(report.issued_on, language) or None
+    report.expires_on_words = date_in_words(report.expires_on, language) or None
+    facts = {
+        "holder": report.holder_name or "",
+        "qualification": report.qualification_localized or "",
+        "issuer": report.issuer_localized or "",
+        "issued": report.issued_on_words or "",
+        "expires": report.expires_on_words or "",
+        "id": report.superseded_by or "",
+    }
+    if report.status == Status.VALID:
+        report.headline = (
+            _("Valid. %(qualification)s, issued to %(holder)s by %(issuer)s on %(issued)s.") % facts
+        )
+        report.advice = (
+            _("You can rely on it until %(expires)s. Check that the name matches the person.")
+            % facts
+            if report.expires_on
+            else _("You can rely on it. Check that the name matches the person.")
+        )
+    elif report.status == Status.REVOKED:
+        report.headline = _("Revoked. %(issuer)s withdrew this certificate of %(holder)s.") % facts
+        report.advice = _(
+            "Do not rely on it. It no longer certifies anything; ask the holder or the academy why."
+        )
+    elif report.status == Status.EXPIRED:
+        report.headline = (
+            _("Expired. Issued to %(holder)s on %(issued)s, it was valid until %(expires)s.")
+            % facts
+        )
+        report.advice = _(
+            "It was genuine, but it no longer certifies current competence: ask the holder for "
+            "a renewed certificate."
+        )
+    elif report.status == Status.SUPERSEDED:
+        report.headline = (
+            _("Superseded. A newer certificate of %(holder)s replaced this one.") % facts
+        )
+        report.advice = (
+            _("Verify the current certificate, %(id)s, instead.") % facts
+            if report.superseded_by
+            else _("Ask the holder for the current certificate.")
+        )
+    elif report.status == Status.TAMPERED:
+        report.headline = _("Tampered. This document does not match what the academy issued.")
+        report.advice = _(
+            "Do not rely on it. Ask the holder for the certificate's ID and verify that, or for "
+            "the original PDF."
+        )
+    else:
+        report.headline = _("Not found. No certificate with this ID was issued by the academy.")
+        report.advice = _(
+            "Check the ID for typing mistakes (dashes and case do not matter), or upload the PDF "
+            "instead."
+        )
+    return report
+
+
 # --- entry points -------------------------------------------------------------------------
 
 
@@ -284,7 +370,7 @@ def _verify_registered(certificate_id: str, now) -> tuple[Report, object]:
         .first()
     )
     if certificate is None:
-        return Report(status=Status.NOT_FOUND), None
+        return _in_plain_words(Report(status=Status.NOT_FOUND), None), None
     credential = certificate.credential
     key = certificate.issuer_key if _key_for(credential, [certificate.issuer_key]) else None
     digest = hashlib.sha256(canonical_json(credential)).hexdigest()
@@ -301,7 +387,10 @@ def _verify_registered(certificate_id: str, now) -> tuple[Report, object]:
         ),
         *_status_checks(certificate, now),
     ]
-    return _report(certificate, credential, checks, now), certificate.valid_until
+    return (
+        _in_plain_words(_report(certificate, credential, checks, now), certificate),
+        certificate.valid_until,
+    )
 
 
 def _certificate_id_from(credential: dict) -> str | None:
@@ -334,7 +423,7 @@ def verify_credential(credential: dict, *, pdf_bytes: bytes | None = None) -> Re
         report = _report(None, credential, checks, now)
         if all(c.passed for c in checks[:3]):
             report.status = Status.NOT_FOUND
-        return report
+        return _in_plain_words(report, None)
     same = canonical_json(credential) == canonical_json(certificate.credential)
     detail = (
         _("The credential is the one registered at issue.")
@@ -353,8 +442,7 @@ def verify_credential(credential: dict, *, pdf_bytes: bytes | None = None) -> Re
             detail = _("The PDF and its attached credential are the ones issued.")
     checks.append(Check("integrity", integrity_ok, detail))
     checks += _status_checks(certificate, now)
-    report = _report(certificate, credential, checks, now)
-    return report
+    return _in_plain_words(_report(certificate, credential, checks, now), certificate)
 
 
 def credential_from_pdf(content: bytes):

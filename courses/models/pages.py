@@ -25,6 +25,7 @@ from courses.blocks import (
     ReportSectionStreamBlock,
     RubricStreamBlock,
 )
+from lms.graphics import validate_certificate_graphic, validate_hex_colour
 
 
 class Region(models.TextChoices):
@@ -104,6 +105,84 @@ class QualificationPrerequisite(Orderable):
     panels = [FieldPanel("required")]
 
 
+CERTIFICATE_GRAPHIC_HELP = _("An SVG drawing or a PNG image, at most 1 MB.")
+
+
+class QualificationSignatory(Orderable):
+    """Someone whose name, title and signature are printed on the qualification's certificates."""
+
+    qualification = ParentalKey(
+        "courses.QualificationPage",
+        on_delete=models.CASCADE,
+        related_name="certificate_signatories",
+    )
+    name = models.CharField(_("name"), max_length=80)
+    title = models.CharField(
+        _("title"), max_length=100, help_text=_("e.g. Director of Studies, Chair of the Board")
+    )
+    signature = models.FileField(
+        _("signature"),
+        upload_to="certificate-design/signatures/",
+        blank=True,
+        validators=[validate_certificate_graphic],
+        help_text=_(
+            "An SVG drawing or a PNG image with a transparent background, at most 1 MB. Without "
+            "one, the name stands on the signature line."
+        ),
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("title"), FieldPanel("signature")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("signatory")
+
+
+class AlignmentTargetType(models.TextChoices):
+    COMPETENCY = "ceasn:Competency", _("Competency (CTDL-ASN)")
+    CREDENTIAL = "ceterms:Credential", _("Credential (CTDL)")
+    CF_ITEM = "CFItem", _("CASE framework item")
+    CF_RUBRIC = "CFRubric", _("CASE rubric")
+    CF_RUBRIC_CRITERION = "CFRubricCriterion", _("CASE rubric criterion")
+    CF_RUBRIC_CRITERION_LEVEL = "CFRubricCriterionLevel", _("CASE rubric criterion level")
+    CTDL = "CTDL", _("CTDL node")
+
+
+class QualificationAlignment(Orderable):
+    """A competence framework entry the qualification aligns to (Open Badges `alignment`)."""
+
+    qualification = ParentalKey(
+        "courses.QualificationPage", on_delete=models.CASCADE, related_name="alignments"
+    )
+    target_name = models.CharField(
+        _("name"), max_length=200, help_text=_("e.g. Cluster management: strategy development")
+    )
+    target_url = models.URLField(
+        _("URL"), max_length=500, help_text=_("The framework entry's official web page.")
+    )
+    target_framework = models.CharField(
+        _("framework"), max_length=200, blank=True, help_text=_("e.g. ESCO, ECEI quality label")
+    )
+    target_code = models.CharField(
+        _("code in the framework"), max_length=100, blank=True, help_text=_("e.g. S1.2.3")
+    )
+    target_type = models.CharField(
+        _("kind of entry"), max_length=40, blank=True, choices=AlignmentTargetType.choices
+    )
+    target_description = models.CharField(_("description"), max_length=300, blank=True)
+
+    panels = [
+        FieldPanel("target_name"),
+        FieldPanel("target_url"),
+        FieldPanel("target_framework"),
+        FieldPanel("target_code"),
+        FieldPanel("target_type"),
+        FieldPanel("target_description"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("alignment")
+
+
 class QualificationPage(ContextFromFunction, Page):
     summary = models.TextField(_("summary"), max_length=500)
     certifies = RichTextField(_("what it certifies"), features=RICH_TEXT_FEATURES)
@@ -138,6 +217,47 @@ class QualificationPage(ContextFromFunction, Page):
     evidence_instructions = RichTextField(
         _("evidence instructions"), blank=True, features=RICH_TEXT_FEATURES
     )
+    human_code = models.CharField(
+        _("qualification code"),
+        max_length=40,
+        blank=True,
+        help_text=_("A short code printed on the certificate and signed into it, e.g. CMA-CCM."),
+    )
+    certificate_logo = models.FileField(
+        _("issuing body's logo"),
+        upload_to="certificate-design/",
+        blank=True,
+        validators=[validate_certificate_graphic],
+        help_text=CERTIFICATE_GRAPHIC_HELP
+        + " "
+        + _("Printed at the top. Without one, the academy's name is set there in capitals."),
+    )
+    certificate_seal = models.FileField(
+        _("seal"),
+        upload_to="certificate-design/",
+        blank=True,
+        validators=[validate_certificate_graphic],
+        help_text=CERTIFICATE_GRAPHIC_HELP
+        + " "
+        + _(
+            "Printed beside the signatures and used as the badge image of the signed credential. "
+            "Without one, a seal is drawn from the academy's name and the colours below."
+        ),
+    )
+    certificate_accent = models.CharField(
+        _("main colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_hex_colour],
+        help_text=_("Frame, title and seal, e.g. #0B4F8A. Empty: the academy's navy."),
+    )
+    certificate_accent_secondary = models.CharField(
+        _("second colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_hex_colour],
+        help_text=_("Rules, ornaments and the result, e.g. #9A7B2F. Empty: the academy's gold."),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -159,6 +279,28 @@ class QualificationPage(ContextFromFunction, Page):
                 FieldPanel("criteria_narrative"),
             ],
             heading=_("Grading and certificate"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("human_code"),
+                FieldPanel("certificate_logo"),
+                FieldPanel("certificate_seal"),
+                FieldPanel("certificate_accent"),
+                FieldPanel("certificate_accent_secondary"),
+            ],
+            heading=_("Certificate design"),
+            classname="collapsed",
+        ),
+        InlinePanel(
+            "certificate_signatories",
+            label=_("Signatories on the certificate"),
+            max_num=3,
+            help_text=_("Up to three, printed left to right."),
+        ),
+        InlinePanel(
+            "alignments",
+            label=_("Competence frameworks it aligns to"),
+            help_text=_("Signed into the credential so that employers' systems can match it."),
         ),
     ]
     search_fields = [

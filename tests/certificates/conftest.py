@@ -22,8 +22,12 @@ from django.utils import timezone
 
 from certificates.issuance import certificate_issue
 from certificates.models import Award, Certificate
+from courses.enrolment import enrolment_create
+from courses.grading import grade_moderate, grade_save, rubric_of
+from courses.lessons import lesson_complete
 from courses.models import Cohort, Enrolment, Milestone
-from tests.conftest import Curriculum, make_user
+from courses.submissions import submission_make
+from tests.conftest import Curriculum, answers_for, make_user, submit_check
 
 HOLDER_NAME = "Zoë Ångström-Núñez"
 
@@ -105,6 +109,44 @@ def spring_cohort_and_outsider(qualification, *, members: int):
     return cohort, in_cohort, outsider
 
 
+def learn_and_pass(
+    *, learner, curriculum, instructor, second_instructor, capture, levels=None
+) -> Certificate:
+    """The real way to a certificate: enrol, complete every lesson and check, submit the field
+    project, grade it (`levels`: criterion title -> level title; Excellent and Proficient by
+    default) and have a second marker agree. The progress task records the milestones, meets the
+    requirements, and the certificate is issued."""
+
+    def step(action, **kwargs):
+        with capture(execute=True):
+            return action(**kwargs)
+
+    step(enrolment_create, learner=learner, page=curriculum.qualification)
+    for course in ("course-one", "course-two"):
+        pages = sorted(curriculum.lessons(course) + curriculum.checks(course), key=lambda p: p.path)
+        for page in pages:
+            if hasattr(page, "max_attempts"):
+                step(submit_check, learner=learner, check=page, answers=answers_for(page))
+            else:
+                step(lesson_complete, learner=learner, lesson=page)
+    assert not Certificate.objects.filter(learner=learner).exists()  # the project is missing
+    version = step(
+        submission_make, learner=learner, project=curriculum.project, report="Our cluster."
+    )
+    wanted = levels or {"Strategy": "Excellent", "Governance": "Proficient"}
+    chosen = {
+        criterion["id"]: next(
+            level["id"]
+            for level in criterion["levels"]
+            if level["title"] == wanted[criterion["title"]]
+        )
+        for criterion in rubric_of(curriculum.project)
+    }
+    step(grade_save, grader=instructor, submission=version.submission, levels=chosen, release=True)
+    step(grade_moderate, moderator=second_instructor, submission=version.submission, agree=True)
+    return Certificate.objects.get(learner=learner)
+
+
 @pytest.fixture(scope="module")
 def _holder(_module_curriculum, _module_keys, django_db_blocker) -> tuple[str, bytes]:
     """A certificate issued once for the module: its ID and PDF."""
@@ -144,6 +186,15 @@ def other_pdf(_other, other_issued) -> bytes:
 
 
 # --- documents for tests without a database ------------------------------------------------
+
+
+def plain_pdf() -> bytes:
+    """A one-page PDF with one line of text: a PDF that is not a certificate."""
+    from weasyprint import HTML
+
+    from certificates.pdf import safe_fetcher
+
+    return HTML(string="<p>Hello</p>", url_fetcher=safe_fetcher(), base_url=None).write_pdf()
 
 
 class OutsideKey:

@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certificates.issuance import certificate_reissue
-from certificates.pdf import render_trivial_pdf
+from certificates.sharing import linkedin_url
 from certificates.verification import MAX_UPLOAD_BYTES
-from tests.certificates.conftest import HOLDER_NAME
+from tests.certificates.conftest import HOLDER_NAME, plain_pdf
 
 REPORT_KEYS = {
     "status",
@@ -21,6 +21,13 @@ REPORT_KEYS = {
     "superseded_by",
     "revocation_reason",
     "checks",
+    # Added with the plain-language verdict; none of the fields above was removed.
+    "headline",
+    "advice",
+    "qualification_localized",
+    "issuer_localized",
+    "issued_on_words",
+    "expires_on_words",
 }
 
 
@@ -91,6 +98,13 @@ def test_unknown_and_malformed_ids_give_the_same_404(client, db):
             "superseded_by": None,
             "revocation_reason": None,
             "checks": [],
+            "headline": "Not found. No certificate with this ID was issued by the academy.",
+            "advice": "Check the ID for typing mistakes (dashes and case do not matter), or "
+            "upload the PDF instead.",
+            "qualification_localized": None,
+            "issuer_localized": None,
+            "issued_on_words": None,
+            "expires_on_words": None,
         }
 
 
@@ -157,7 +171,7 @@ def test_unreadable_uploads_are_400_with_a_message(client, db, content, message)
 
 
 def test_a_pdf_that_is_no_certificate_is_400(client, db):
-    response = upload(client, render_trivial_pdf())
+    response = upload(client, plain_pdf())
     assert response.status_code == 400
     assert "no credential.json attached" in response.json()["detail"]
 
@@ -243,6 +257,9 @@ def test_my_certificates(client, issued, other_issued, staff):
         "pdf_url",
         "credential_url",
         "verify_url",
+        "page_url",
+        "public",
+        "linkedin_url",
     }
     assert rows[0] == {
         "id": new.id,
@@ -254,8 +271,12 @@ def test_my_certificates(client, issued, other_issued, staff):
         "pdf_url": f"http://testserver/certificates/{new.id}.pdf",
         "credential_url": f"http://testserver/certificates/{new.id}/credential.json",
         "verify_url": f"http://testserver/verify/{new.id}/",
+        "page_url": f"http://testserver/certificates/{new.id}",
+        "public": True,
+        "linkedin_url": linkedin_url(new),
     }
     assert rows[1]["status"] == "superseded"
+    assert rows[1]["linkedin_url"] is None  # a superseded certificate is not offered to LinkedIn
 
 
 def test_my_certificates_with_a_token_and_without_a_login(client, issued):

@@ -8,12 +8,11 @@ from django.utils import timezone
 from certificates.awards import award_record, awards_for_bulk
 from certificates.models import Award, Certificate
 from certificates.verification import Status, verify_by_id
-from courses.enrolment import enrolment_create
-from courses.grading import grade_moderate, grade_save, rubric_of
-from courses.lessons import lesson_complete
-from courses.submissions import submission_make
-from tests.certificates.conftest import requirements_met, spring_cohort_and_outsider
-from tests.conftest import answers_for, submit_check
+from tests.certificates.conftest import (
+    learn_and_pass,
+    requirements_met,
+    spring_cohort_and_outsider,
+)
 
 
 def test_award_record_is_idempotent_and_issues_after_commit(
@@ -82,36 +81,13 @@ def test_from_learning_to_a_verified_certificate(
 ):
     """The one test that walks the real pipeline: enrol, learn, pass, submit, grade, moderate;
     the progress task meets the requirements, the award is recorded and the certificate issued."""
-
-    def step(action, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(**kwargs)
-
-    step(enrolment_create, learner=learner, page=curriculum.qualification)
-    for course in ("course-one", "course-two"):
-        pages = sorted(curriculum.lessons(course) + curriculum.checks(course), key=lambda p: p.path)
-        for page in pages:
-            if hasattr(page, "max_attempts"):
-                step(submit_check, learner=learner, check=page, answers=answers_for(page))
-            else:
-                step(lesson_complete, learner=learner, lesson=page)
-    assert not Certificate.objects.filter(learner=learner).exists()  # the project is missing
-
-    version = step(
-        submission_make, learner=learner, project=curriculum.project, report="Our cluster."
+    learn_and_pass(
+        learner=learner,
+        curriculum=curriculum,
+        instructor=instructor,
+        second_instructor=second_instructor,
+        capture=django_capture_on_commit_callbacks,
     )
-    wanted = {"Strategy": "Excellent", "Governance": "Proficient"}
-    levels = {
-        criterion["id"]: next(
-            level["id"]
-            for level in criterion["levels"]
-            if level["title"] == wanted[criterion["title"]]
-        )
-        for criterion in rubric_of(curriculum.project)
-    }
-    step(grade_save, grader=instructor, submission=version.submission, levels=levels, release=True)
-    step(grade_moderate, moderator=second_instructor, submission=version.submission, agree=True)
-
     certificate = Certificate.objects.get(learner=learner)
     evidence = certificate.credential["evidence"]
     assert [e["name"] for e in evidence] == ["Courses completed", "Field project: Field project"]

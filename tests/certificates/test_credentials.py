@@ -56,14 +56,26 @@ def test_the_subject_holds_the_name_and_the_achievement(issued, curriculum):
     qualification = curriculum.qualification
     assert subject["type"] == ["AchievementSubject"]
     assert subject["name"] == HOLDER_NAME
-    assert subject["achievement"] == {
+    achievement = subject["achievement"]
+    image = achievement.pop("image")
+    assert achievement == {
         "id": f"http://testserver/achievements/{qualification.slug}",
         "type": ["Achievement"],
         "achievementType": "Certificate",
         "name": qualification.title,
         "description": qualification.summary,
-        "criteria": {"narrative": qualification.criteria_narrative},
+        "criteria": {
+            "id": f"http://testserver{qualification.url}",
+            "narrative": qualification.criteria_narrative,
+        },
+        "inLanguage": "en",
     }
+    # The qualification's badge: with no seal uploaded, the seal drawn for it, as SVG data.
+    assert image["type"] == "Image"
+    assert image["id"].startswith("data:image/svg+xml;base64,")
+    assert image["caption"] == "Seal of Test Qualification"
+    # No field project was graded for this holder: no rubric, no results.
+    assert "result" not in subject
 
 
 def test_the_email_is_only_a_salted_hash(issued, issued_pdf):

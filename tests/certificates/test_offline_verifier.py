@@ -18,7 +18,14 @@ from certificates.issuance import certificate_revoke
 from certificates.keys import did_document, rotate_issuer_key
 from certificates.signing import sign
 from certificates.status import current_status_list
-from tests.certificates.conftest import HOLDER_NAME, OutsideKey, issue, re_signed, with_value
+from tests.certificates.conftest import (
+    HOLDER_NAME,
+    OutsideKey,
+    issue,
+    plain_pdf,
+    re_signed,
+    with_value,
+)
 from tests.conftest import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -303,10 +310,8 @@ def test_unreadable_inputs_exit_2(capsys, tmp_path, content, message):
 
 
 def test_a_pdf_without_a_credential_exits_2(capsys, tmp_path):
-    from certificates.pdf import render_trivial_pdf
-
     path = tmp_path / "plain.pdf"
-    path.write_bytes(render_trivial_pdf())
+    path.write_bytes(plain_pdf())
     code, _, err = run(capsys, path, "--did-document", path)
     assert code == 2
     assert "no credential.json attached" in err

@@ -17,7 +17,6 @@ from certificates.dates import xsd_datetime
 from certificates.issuance import certificate_reissue, certificate_revoke
 from certificates.keys import signing_key, verification_method_id
 from certificates.models import Certificate
-from certificates.pdf import render_trivial_pdf
 from certificates.signing import sign
 from certificates.verification import (
     MAX_UPLOAD_BYTES,
@@ -32,6 +31,7 @@ from tests.certificates.conftest import (
     OutsideKey,
     changed_value,
     leaves,
+    plain_pdf,
     re_signed,
     with_value,
     without,
@@ -298,7 +298,7 @@ def test_unreadable_uploads_say_why(db, content, message):
 
 def test_a_pdf_without_a_credential_is_refused(db):
     with pytest.raises(UnreadableUpload, match=r"no credential\.json attached"):
-        verify_upload(render_trivial_pdf())
+        verify_upload(plain_pdf())
 
 
 def test_a_pdf_whose_attachment_is_not_json_is_refused(issued_pdf, db):

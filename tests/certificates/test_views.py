@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from certificates.dates import date_in_words
 from certificates.issuance import certificate_reissue, certificate_revoke
 from certificates.keys import did_document
 from certificates.status import current_status_list
@@ -32,10 +33,19 @@ def test_the_verify_page_the_qr_code_opens(client, issued):
     assert "VALID" in content
     assert HOLDER_NAME in content
     assert "Test Qualification" in content
-    assert issued.issued_at.date().isoformat() in content
+    # Plain words first: the verdict as a sentence, with the date in words...
+    issued_on = date_in_words(issued.issued_at.date())
+    assert (
+        f"Valid. Test Qualification, issued to {HOLDER_NAME} by Cluster Manager Academy on "
+        f"{issued_on}." in content
+    )
+    assert "Check that the name matches the person." in content
+    assert content.index("Valid. Test Qualification") < content.index("<details")
+    # ... and the technical checks folded below.
+    details = content[content.index("<details") : content.index("</details>")]
     for name in ("format", "signature", "issuer_key", "integrity", "revocation", "expiry"):
-        assert f"<strong>{name}</strong>" in content
-    assert content.count('class="check-pass"') == 6
+        assert f"<strong>{name}</strong>" in details
+    assert details.count('class="check-pass"') == 6
 
 
 def test_the_verify_form_takes_an_id(client, issued):
