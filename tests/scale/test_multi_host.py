@@ -44,9 +44,11 @@ def complete_the_qualification(site: Site, token: str, marker_token: str) -> dic
                 key = site.api(
                     "GET", f"/knowledge-checks/{check['id']}/answer-key", token=marker_token
                 )
+                # Opening the check draws this attempt's questions from its bank.
+                opened = site.api("GET", f"/knowledge-checks/{check['id']}", token=token)
                 answers = {
                     q["id"]: key[q["id"]] if q["multiple"] else key[q["id"]][0]
-                    for q in check["questions"]
+                    for q in opened["attempt"]["questions"]
                 }
                 result = site.api(
                     "POST",
