@@ -14,14 +14,13 @@ import pytest
 from django.utils import timezone
 
 from courses.enrolment import enrolment_create
-from courses.knowledge_checks import attempt_submit
 from courses.lessons import lesson_complete
 from courses.models import Cohort
 from lms.celery import send
 from lms.xapi.delivery import statements_deliver
 from lms.xapi.models import LearnerAccount, Statement
 from lms.xapi.recording import page_url
-from tests.conftest import answers_for, make_user
+from tests.conftest import answers_for, make_user, submit_check
 from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration
@@ -71,8 +70,8 @@ def test_a_learners_statements_reach_the_lrs_as_recorded(
     for lesson in curriculum.lessons()[:2]:
         lesson_complete(learner=learner, lesson=lesson)
     check = curriculum.checks()[0]
-    attempt_submit(learner=learner, check=check, answers=answers_for(check, correct=False))
-    attempt_submit(learner=learner, check=check, answers=answers_for(check))
+    submit_check(learner=learner, check=check, answers=answers_for(check, correct=False))
+    submit_check(learner=learner, check=check, answers=answers_for(check))
     # The worker folds progress: module one is complete, a statement the worker itself records.
     module = check.get_parent()
     wait_for(
@@ -122,7 +121,7 @@ def test_an_lrs_outage_loses_nothing(journey, ralph, lrs_settings, start_worker)
     for lesson in curriculum.lessons()[:2]:
         lesson_complete(learner=learner, lesson=lesson)
     check = curriculum.checks()[0]
-    attempt_submit(learner=learner, check=check, answers=answers_for(check))
+    submit_check(learner=learner, check=check, answers=answers_for(check))
     # The worker tried, failed and is backing off; nothing is lost from the outbox.
     wait_for(
         lambda: Statement.objects.filter(sent_at__isnull=True, attempts__gte=1).exists(),
