@@ -80,7 +80,12 @@ from certificates.credential_checks import (
     issuer_id,
     verification_method,
 )
-from certificates.credential_limits import CredentialRefused, load_credential_bytes
+from certificates.credential_limits import (
+    NOT_JSON,
+    NOT_OBJECT,
+    CredentialRefused,
+    load_credential_bytes,
+)
 from certificates.dates import parse_time, period_covers
 from certificates.signing import CredentialError, public_key_from_multibase, verify
 
@@ -146,6 +151,10 @@ def _credential_from(content: bytes, what: str) -> dict:
     try:
         return load_credential_bytes(content)
     except CredentialRefused as exc:
+        if exc.message == NOT_JSON:
+            raise InputError(f"{what} is not JSON") from exc
+        if exc.message == NOT_OBJECT:
+            raise InputError(f"{what} is not a JSON object") from exc
         raise InputError(f"{what}: {exc}") from exc
 
 

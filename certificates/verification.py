@@ -433,7 +433,9 @@ def _differs_from_registered(
             "signature",
             False,
             _("Not checked: the credential is not the one registered under its ID."),
-        ),
+        )
+        if key is not None
+        else _signature_check_from(None, False, ""),
         _key_check(credential, key),
         Check("integrity", False, _("The credential differs from the one registered at issue.")),
         *_status_checks(certificate, now),

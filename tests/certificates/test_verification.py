@@ -246,6 +246,17 @@ def test_a_key_used_outside_its_period_fails(issued):
     report = verify_credential(signed)
     assert report.status == Status.TAMPERED
     assert failed(report) >= {"issuer_key"}
+    # Its ID is registered with another credential: it is compared, not canonicalised (issue 17).
+    assert "not the one registered" in check(report, "signature").detail
+    unregistered = {
+        **unsigned,
+        "id": "http://testserver/certificates/0000-0000-0000-0000-0000-0000-0000",
+    }
+    report = verify_credential(
+        sign(unregistered, private_key, verification_method_id(key), earlier)
+    )
+    assert report.status == Status.TAMPERED
+    assert failed(report) >= {"issuer_key"}
     assert check(report, "signature").passed
 
 
