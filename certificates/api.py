@@ -178,7 +178,7 @@ def verify_file(request, file: UploadedFile = File(...)):
     try:
         report = verify_upload(file.read(MAX_UPLOAD_BYTES + 1))
     except UnreadableUpload as exc:
-        raise HttpError(400, str(exc)) from exc
+        raise HttpError(exc.status, str(exc)) from exc
     return report.as_dict()
 
 

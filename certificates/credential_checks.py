@@ -11,7 +11,15 @@ certificates.dates, certificates.bitstring and certificates.jsonld.
 from __future__ import annotations
 
 import io
+import zlib
 
+from certificates.credential_limits import (
+    MAX_CREDENTIAL_BYTES,
+    TOO_LARGE,
+    CredentialRefused,
+    InflateLimitExceeded,
+    inflate_capped,
+)
 from certificates.dates import parse_time
 from certificates.jsonld import CONTEXTS, CredentialError, assert_fully_defined
 
@@ -99,14 +107,46 @@ def verification_method(document) -> str:
 ATTACHMENT_NAME = "credential.json"
 
 
-def attached_credential(content: bytes) -> bytes | None:
+def _attachment_bytes(stream, limit: int) -> bytes:
+    """The decoded bytes of an embedded file stream, inflated with a streaming cap: the file's
+    size limit applies to what the stream decompresses to, not only to the PDF."""
+    from pypdf.generic import EncodedStreamObject
+
+    filters = stream.get("/Filter")
+    filters = [] if filters is None else list(filters) if isinstance(filters, list) else [filters]
+    if not isinstance(stream, EncodedStreamObject):
+        data = stream.get_data()  # already decoded by pypdf (no filter)
+    elif not filters:
+        data = stream._data
+    elif [str(f) for f in filters] == ["/FlateDecode"] and not stream.get("/DecodeParms"):
+        try:
+            data = inflate_capped(stream._data, limit)
+        except InflateLimitExceeded as exc:
+            raise CredentialRefused(
+                TOO_LARGE, too_large=True, limit=MAX_CREDENTIAL_BYTES // 1024
+            ) from exc
+        except zlib.error as exc:
+            raise ValueError("The attachment cannot be decompressed.") from exc
+    else:
+        raise ValueError("The attachment is encoded in a way our certificates never are.")
+    if len(data) > limit:
+        raise CredentialRefused(TOO_LARGE, too_large=True, limit=MAX_CREDENTIAL_BYTES // 1024)
+    return data
+
+
+def attached_credential(content: bytes, limit: int = MAX_CREDENTIAL_BYTES) -> bytes | None:
     """The bytes of the PDF's credential.json attachment, or None if it has none. Raises
-    ValueError when the file cannot be read as a PDF."""
+    CredentialRefused when it inflates to more than `limit` bytes, and ValueError when the file
+    cannot be read as a PDF."""
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
-        data = reader.attachments.get(ATTACHMENT_NAME)
+        for entry in reader.attachment_list:
+            if ATTACHMENT_NAME in list(entry._names):
+                return _attachment_bytes(entry._embedded_file, limit)
+    except CredentialRefused:
+        raise
     except Exception as exc:  # pypdf raises many kinds of error on a damaged file
         raise ValueError("This PDF cannot be read.") from exc
-    return data[0] if data else None
+    return None

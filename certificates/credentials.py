@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 from datetime import datetime
 
 from django.conf import settings
@@ -25,11 +23,6 @@ def verify_url(certificate_id: str) -> str:
 
 def status_list_url(list_id: int = 1) -> str:
     return f"{settings.BASE_URL}/status/{list_id}"
-
-
-def identity_hash(email: str, salt: str) -> str:
-    """OB 3.0 IdentityObject hash: 'sha256$' + hex of SHA-256(email + salt)."""
-    return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
 
 
 def language_tag(code: str) -> str:
@@ -180,17 +173,9 @@ def build_credential(
         descriptions, results = rubric_results(frozen["achievement_id"], project)
         subject["achievement"]["resultDescription"] = descriptions
         subject["result"] = results
-    if frozen.get("email"):
-        salt = frozen.get("email_salt") or secrets.token_hex(16)
-        subject["identifier"] = [
-            {
-                "type": "IdentityObject",
-                "identityHash": identity_hash(frozen["email"], salt),
-                "identityType": "emailAddress",
-                "hashed": True,
-                "salt": salt,
-            }
-        ]
+    # No e-mail hash, even for a certificate frozen with an address: a salted hash published
+    # with its salt is found again by hashing guessed addresses (issue 17). Addresses are not
+    # verified, so no other identifier is published either: the holder is named.
     credential = {
         "@context": CONTEXTS,
         "id": certificate_url(certificate_id),

@@ -141,11 +141,8 @@ def freeze(
     )
     evidence, project_result = _evidence_and_result(transcript)
     design = design_of(qualification, zh)
-    email_salt = secrets.token_hex(16)
     frozen = {
         "holder_name": _signable(learner.display_name),
-        "email": learner.email,
-        "email_salt": email_salt,
         "language": language,
         "issuer_name": settings.ISSUER_NAME,
         "achievement_id": f"{settings.BASE_URL}/achievements/{qualification.slug}",

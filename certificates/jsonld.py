@@ -16,11 +16,16 @@ import copy
 import json
 import re
 import threading
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
 from pyld import jsonld
+from pyld.canon import URDNA2015
+from pyld.context_resolver import ContextResolver
+from pyld.jsonld import RESOLVED_CONTEXT_CACHE_MAX_SIZE
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -77,9 +82,22 @@ def _credential_error(exc: Exception, doing: str) -> CredentialError:
     return CredentialError(f"The credential {doing}: {message}")
 
 
-# PyLD keeps a module-level cache of processed contexts that is not safe to use from several
-# threads at once (a threaded web server verifying uploads concurrently); one call at a time.
-_PYLD_LOCK = threading.Lock()
+# PyLD keeps a module-level cache of processed contexts (an LRU cache) that is not safe to use
+# from several threads at once. Each thread gets a resolver with a cache of its own instead of a
+# process-wide lock: a lock held across one slow verification made every other request wait.
+_THREAD = threading.local()
+# Canonicalisation (RDFC-1.0, pure Python) of a credential we issued takes milliseconds; the size
+# limits (certificates.credential_limits) keep hostile ones small, and this bounds what is left.
+CANONICALIZE_SECONDS = 5.0
+
+
+def _options(**extra) -> dict:
+    resolver = getattr(_THREAD, "resolver", None)
+    if resolver is None:
+        resolver = _THREAD.resolver = ContextResolver(
+            LRUCache(maxsize=RESOLVED_CONTEXT_CACHE_MAX_SIZE), document_loader
+        )
+    return {"documentLoader": document_loader, "contextResolver": resolver, **extra}
 
 
 def expand(document: dict) -> list:
@@ -90,27 +108,52 @@ def expand(document: dict) -> list:
     processor does.
     """
     try:
-        with _PYLD_LOCK:
-            return jsonld.expand(document, {"documentLoader": document_loader, "base": None})
+        return jsonld.expand(document, _options(base=None))
     except jsonld.JsonLdError as exc:
         raise _credential_error(exc, "is not valid JSON-LD") from exc
 
 
-def canonicalize(document: dict) -> str:
-    """RDFC-1.0 canonical N-Quads of `document`.
+class _BoundedURDNA2015(URDNA2015):
+    """PyLD's RDFC-1.0 (URDNA2015) that gives up once `deadline` (time.monotonic()) has passed:
+    the hashing steps are where a hostile graph (many alike blank nodes) spends its time."""
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def _in_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise CredentialError(
+                "The credential is too complex to canonicalise in time: refused unchecked."
+            )
+
+    def hash_first_degree_quads(self, id_):
+        self._in_time()
+        return super().hash_first_degree_quads(id_)
+
+    def hash_n_degree_quads(self, id_, issuer):
+        self._in_time()
+        return super().hash_n_degree_quads(id_, issuer)
+
+
+def canonicalize(document: dict, seconds: float | None = None) -> str:
+    """RDFC-1.0 canonical N-Quads of `document`, within `seconds` (CANONICALIZE_SECONDS).
 
     URDNA2015 is named explicitly: PyLD's default is the older URGNA2012, whose output differs.
+    This is what jsonld.normalize does for it (to RDF, then URDNA2015), with a deadline.
     """
+    deadline = time.monotonic() + (CANONICALIZE_SECONDS if seconds is None else seconds)
     try:
-        with _PYLD_LOCK:
-            return jsonld.normalize(
-                document,
-                {
-                    "algorithm": "URDNA2015",
-                    "format": "application/n-quads",
-                    "documentLoader": document_loader,
-                },
-            )
+        dataset = jsonld.to_rdf(
+            document,
+            _options(
+                base="",
+                extractAllScripts=True,
+                processingMode="json-ld-1.1",
+                produceGeneralizedRdf=False,
+            ),
+        )
+        return _BoundedURDNA2015(deadline).main(dataset, {"format": "application/n-quads"})
     except jsonld.JsonLdError as exc:
         raise _credential_error(exc, "cannot be canonicalised") from exc
 

@@ -6,12 +6,20 @@ certificates.states.
 
 Usage:
 
-    python -m certificates.offline_verifier FILE.pdf|FILE.json [--did-document did.json]
-        [--status-list status.json] [--online]
+    python -m certificates.offline_verifier FILE.pdf|FILE.json --trust did:web:<site>
+        [--did-document did.json] [--status-list status.json] [--online] [--ca-file ca.pem]
 
 FILE is a certificate PDF (the signed credential.json attached to it is checked) or the
 credential JSON itself (from GET /certificates/<id>/credential.json).
 
+--trust DID
+    The issuer you trust: the academy's DID, did:web:<its host> (academy.example.org's is
+    did:web:academy.example.org). Repeat it to trust several. Without it, the DIDs listed in the
+    environment variable CMA_TRUSTED_ISSUERS (separated by spaces or commas) are trusted; with
+    neither, nothing is checked (exit 2). A credential from any other issuer is refused as
+    UNTRUSTED, whatever its signature, and nothing is fetched for it: anybody can publish a
+    did:web and sign with it, so a signature alone proves nothing about who issued it. The DID
+    that was checked is always printed (issuer_did).
 --did-document did.json
     The issuer's DID document, saved from https://<site>/.well-known/did.json. The public key
     named by the proof's verificationMethod is taken from it, with the period it was in use.
@@ -23,17 +31,27 @@ credential JSON itself (from GET /certificates/<id>/credential.json).
 --online
     Fetch what was not given over HTTPS: the did:web document and the status list. Nothing is
     fetched without this flag, and never over plain HTTP.
+--ca-file ca.pem
+    Trust these certificate authorities for HTTPS (instead of the system's; SSL_CERT_FILE works
+    too), e.g. for a site behind a private CA.
 
-It prints one line per check (format, signature, issuer_key, expiry, revocation), what the
-verified credential says, and a final status line: VALID, REVOKED, EXPIRED, TAMPERED or
-INCONCLUSIVE (the status list could not be trusted). The exit code is 0 only for VALID, 1 for any
-other status, and 2 when an input cannot be read.
+It prints the issuer DID it checked, one line per check (format, signature, issuer_key, expiry,
+revocation), what the verified credential says, and a final status line: VALID, REVOKED, EXPIRED,
+TAMPERED, UNTRUSTED (not an issuer you trust) or INCONCLUSIVE (revocation could not be checked:
+no status list was given, or it could not be trusted; a revoked certificate is never VALID for
+want of a list). The exit code is 0 only for VALID, 1 for any other status, and 2 when an input
+cannot be read or is refused unchecked (larger, deeper or longer than any credential we issue,
+or with a key repeated in one object: certificates.credential_limits).
+
+For a PDF it checks the attached credential, not the printed pages: the output says so (pages:
+not compared). Compare the name and qualification printed with what the pages show, or upload
+the PDF to the site's verify page, which compares the whole file with the one issued.
 
 Example:
 
     curl -sO https://academy.example.org/.well-known/did.json
     curl -s https://academy.example.org/status/1 -o status.json
-    python -m certificates.offline_verifier certificate.pdf \
+    python -m certificates.offline_verifier certificate.pdf --trust did:web:academy.example.org \
         --did-document did.json --status-list status.json
 
 What it cannot check offline is the issuer's registry: that this file is the very one issued
@@ -44,6 +62,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import ssl
 import sys
 import urllib.parse
 import urllib.request
@@ -59,11 +80,19 @@ from certificates.credential_checks import (
     issuer_id,
     verification_method,
 )
+from certificates.credential_limits import (
+    NOT_JSON,
+    NOT_OBJECT,
+    CredentialRefused,
+    load_credential_bytes,
+)
 from certificates.dates import parse_time, period_covers
 from certificates.signing import CredentialError, public_key_from_multibase, verify
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 15
+TRUST_VARIABLE = "CMA_TRUSTED_ISSUERS"
+UNTRUSTED = "UNTRUSTED"
 
 
 class InputError(Exception):
@@ -117,18 +146,40 @@ def _json_object(content: bytes, what: str) -> dict:
     return document
 
 
+def _credential_from(content: bytes, what: str) -> dict:
+    """The credential in `content`, within the limits every verifier applies."""
+    try:
+        return load_credential_bytes(content)
+    except CredentialRefused as exc:
+        if exc.message == NOT_JSON:
+            raise InputError(f"{what} is not JSON") from exc
+        if exc.message == NOT_OBJECT:
+            raise InputError(f"{what} is not a JSON object") from exc
+        raise InputError(f"{what}: {exc}") from exc
+
+
 def load_credential(path: Path) -> dict:
     """The credential in a certificate PDF (its credential.json) or in a JSON file."""
     content = _read(path)
     if content.lstrip()[:5] == b"%PDF-":
         try:
             attachment = attached_credential(content)
+        except CredentialRefused as exc:
+            raise InputError(f"the credential.json attached to {path}: {exc}") from exc
         except ValueError as exc:
             raise InputError(f"{path} cannot be read as a PDF") from exc
         if attachment is None:
             raise InputError(f"{path} has no credential.json attached: not one of our certificates")
-        return _json_object(attachment, f"the credential.json attached to {path}")
-    return _json_object(content, str(path))
+        return _credential_from(attachment, f"the credential.json attached to {path}")
+    return _credential_from(content, str(path))
+
+
+def is_pdf(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(1024).lstrip()[:5] == b"%PDF-"
+    except OSError:
+        return False
 
 
 def load_json(path: Path) -> dict:
@@ -149,14 +200,19 @@ def did_web_url(did: str) -> str:
     return f"https://{host}/.well-known/did.json"
 
 
-def fetch_json(url: str) -> dict:
-    """GET a JSON document over HTTPS (never plain HTTP)."""
+def fetch_json(url: str, ca_file: Path | None = None) -> dict:
+    """GET a JSON document over HTTPS (never plain HTTP), trusting `ca_file`'s authorities if
+    given (else the system's, or SSL_CERT_FILE's)."""
     if urllib.parse.urlsplit(url).scheme != "https":
         raise InputError(f"refusing to fetch {url}: only HTTPS is used")
+    try:
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise InputError(f"cannot use {ca_file} as certificate authorities: {exc}") from exc
     # The scheme was checked just above, so neither call can open a file: or ftp: URL.
     request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310  # nosec B310
     try:
-        opened = urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS)  # noqa: S310  # nosec B310
+        opened = urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS, context=context)  # noqa: S310  # nosec B310
         with opened as response:
             content = response.read(MAX_DOCUMENT_BYTES + 1)
     except OSError as exc:
@@ -164,6 +220,37 @@ def fetch_json(url: str) -> dict:
     if len(content) > MAX_DOCUMENT_BYTES:
         raise InputError(f"{url} is larger than 10 MB")
     return _json_object(content, url)
+
+
+def _same_host(url: str, other: str) -> bool:
+    return urllib.parse.urlsplit(url).netloc == urllib.parse.urlsplit(other).netloc
+
+
+_DID = re.compile(r"did:[a-z0-9]+:[A-Za-z0-9._:%-]+")
+
+
+def trusted_issuers(named: list[str] | None, environ=os.environ) -> list[str]:
+    """The DIDs trusted: those named with --trust, else those in CMA_TRUSTED_ISSUERS."""
+    values = named or re.split(r"[\s,]+", environ.get(TRUST_VARIABLE, "").strip())
+    dids = [value for value in values if value]
+    for did in dids:
+        if not _DID.fullmatch(did):
+            raise InputError(f"{did!r} is not a DID (e.g. did:web:academy.example.org)")
+    if not dids:
+        raise InputError(
+            "name the issuer you trust: --trust did:web:<the academy's host> "
+            f"(or list DIDs in the environment variable {TRUST_VARIABLE})"
+        )
+    return dids
+
+
+def claimed_issuer(credential: dict) -> tuple[str, str]:
+    """The issuer DID the credential claims, and the problem if its proof names another."""
+    issuer = issuer_id(credential) or ""
+    signer = verification_method(credential).split("#", 1)[0]
+    if signer != issuer:
+        return issuer, f"The proof was made by {signer or 'nobody'!r}, not by the issuer."
+    return issuer, ""
 
 
 # --- the checks ---------------------------------------------------------------------------
@@ -289,14 +376,36 @@ def _revocation_check(
     return Check("revocation", True, f"Not revoked (status list entry {index})."), False
 
 
+def untrusted(credential: dict, trusted: list[str]) -> Result | None:
+    """The UNTRUSTED result when the credential's issuer is not one of `trusted` (or its proof
+    was made by another DID); None when it is trusted. Needs no network and no key."""
+    issuer, problem = claimed_issuer(credential)
+    if not problem and issuer in trusted:
+        return None
+    detail = problem or (
+        f"{issuer or 'No issuer'} is not an issuer you trust (trusted: {', '.join(trusted)})."
+    )
+    return Result(
+        status=UNTRUSTED,
+        checks=[Check("issuer", False, detail)],
+        facts={"issuer_did": issuer or "none"},
+    )
+
+
 def verify_offline(
     credential: dict,
     *,
     did_document: dict,
     status_list: dict | None = None,
     now: datetime | None = None,
+    trusted: list[str] | None = None,
 ) -> Result:
-    """Run every check that needs only the files; see the module docstring."""
+    """Run every check that needs only the files; see the module docstring. With `trusted`, a
+    credential from any other issuer is UNTRUSTED before anything else is checked."""
+    if trusted is not None:
+        refused = untrusted(credential, trusted)
+        if refused is not None:
+            return refused
     now = now or datetime.now(UTC)
     problems = format_problems(credential)
     checks = [
@@ -323,12 +432,15 @@ def verify_offline(
         valid_until=parse_time(credential.get("validUntil")),
         now=now,
     )
-    if state == states.VALID and revocation.passed is False:
-        state = states.INCONCLUSIVE  # valid, unless the list we could not trust says otherwise
+    if state == states.VALID and revocation.passed is not True:
+        # Valid, unless the list we could not trust, or did not have, says otherwise: without a
+        # status list a revoked certificate would look valid, so this is never VALID.
+        state = states.INCONCLUSIVE
     result = Result(status=state.upper(), checks=checks)
     subject = credential["credentialSubject"]
     issuer = credential.get("issuer")
     result.facts = {
+        "issuer_did": str(issuer_id(credential)),
         "certificate": str(credential.get("id")),
         "holder": str(subject.get("name", "")),
         "qualification": str(subject["achievement"].get("name", "")),
@@ -348,22 +460,53 @@ def _parser() -> argparse.ArgumentParser:
         description="Verify a Cluster Manager Academy certificate (PDF or credential JSON) offline.",
     )
     parser.add_argument("file", type=Path, help="the certificate PDF or its credential.json")
+    parser.add_argument(
+        "--trust",
+        action="append",
+        metavar="DID",
+        help=f"an issuer DID you trust, e.g. did:web:academy.example.org (repeatable; default: "
+        f"the DIDs in ${TRUST_VARIABLE})",
+    )
     parser.add_argument("--did-document", type=Path, help="the issuer's did.json")
     parser.add_argument("--status-list", type=Path, help="the status list credential (JSON)")
     parser.add_argument(
         "--online", action="store_true", help="fetch what was not given, over HTTPS only"
     )
+    parser.add_argument(
+        "--ca-file", type=Path, help="certificate authorities to trust for HTTPS (PEM)"
+    )
     return parser
+
+
+def _print(result: Result, pdf: bool) -> None:
+    print(f"issuer_did: {result.facts.get('issuer_did', 'none')}")
+    for check in result.checks:
+        print(check.line())
+    if pdf:
+        print(
+            "pages: not compared (only the attached credential was checked: compare the printed "
+            "name and qualification with the lines below, or upload the PDF to the academy's "
+            "verify page)"
+        )
+    for name, value in result.facts.items():
+        if name != "issuer_did":
+            print(f"{name}: {value}")
+    print(f"status: {result.status}")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        trusted = trusted_issuers(args.trust)
         credential = load_credential(args.file)
+        refused = untrusted(credential, trusted)
+        if refused is not None:  # nothing is fetched for an issuer nobody trusts
+            _print(refused, is_pdf(args.file))
+            return 1
         if args.did_document is not None:
             did_document = load_json(args.did_document)
         elif args.online:
-            did_document = fetch_json(did_web_url(verification_method(credential).split("#")[0]))
+            did_document = fetch_json(did_web_url(issuer_id(credential)), args.ca_file)
         else:
             raise InputError(
                 "give the issuer's DID document with --did-document did.json "
@@ -375,17 +518,16 @@ def main(argv: list[str] | None = None) -> int:
         elif args.online:
             entry = credential.get("credentialStatus")
             url = entry.get("statusListCredential") if isinstance(entry, dict) else None
-            if isinstance(url, str):
-                status_list = fetch_json(url)
+            # Only from the issuer's own host: the credential is not trusted yet.
+            if isinstance(url, str) and _same_host(url, did_web_url(issuer_id(credential))):
+                status_list = fetch_json(url, args.ca_file)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = verify_offline(credential, did_document=did_document, status_list=status_list)
-    for check in result.checks:
-        print(check.line())
-    for name, value in result.facts.items():
-        print(f"{name}: {value}")
-    print(f"status: {result.status}")
+    result = verify_offline(
+        credential, did_document=did_document, status_list=status_list, trusted=trusted
+    )
+    _print(result, is_pdf(args.file))
     return 0 if result.valid else 1
 
 

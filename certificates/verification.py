@@ -19,6 +19,13 @@ from django.utils.translation import gettext as _
 
 from certificates import states
 from certificates.credential_checks import attached_credential, format_problems, verification_method
+from certificates.credential_limits import (
+    NOT_JSON,
+    NOT_OBJECT,
+    CredentialRefused,
+    check_document,
+    load_credential_bytes,
+)
 from certificates.credentials import canonical_json
 from certificates.dates import date_in_words, parse_time
 from certificates.ids import normalize_id
@@ -43,7 +50,18 @@ class Status:
 
 
 class UnreadableUpload(ValueError):
-    """The upload is not a certificate PDF or credential JSON we can read (HTTP 400)."""
+    """The upload is not a certificate PDF or credential JSON we can read (HTTP 400), or is too
+    large once decompressed (HTTP 413): `status` says which."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _refused(exc: CredentialRefused) -> UnreadableUpload:
+    """A credential refused by the limits, in the request's language."""
+    message = _(exc.message) % exc.params if exc.params else _(exc.message)
+    return UnreadableUpload(message, status=413 if exc.too_large else 400)
 
 
 @dataclass
@@ -402,8 +420,36 @@ def _certificate_id_from(credential: dict) -> str | None:
     )
 
 
+def _differs_from_registered(
+    certificate: Certificate, credential: dict, key: IssuerKey | None, now: datetime
+) -> Report:
+    """A credential that claims a registered ID but is not the registered credential: it is not
+    what was issued, whatever its signature. Decided by comparing the JSON, without spending any
+    canonicalisation (the signature check) on what the holder sent; the format check still says
+    what is wrong with it."""
+    checks = [
+        _format_check_from(format_problems(credential)),
+        Check(
+            "signature",
+            False,
+            _("Not checked: the credential is not the one registered under its ID."),
+        )
+        if key is not None
+        else _signature_check_from(None, False, ""),
+        _key_check(credential, key),
+        Check("integrity", False, _("The credential differs from the one registered at issue.")),
+        *_status_checks(certificate, now),
+    ]
+    return _in_plain_words(_report(certificate, credential, checks, now), certificate)
+
+
 def verify_credential(credential: dict, *, pdf_bytes: bytes | None = None) -> Report:
-    """Verify a credential someone holds (from a PDF or a JSON file) against our registry."""
+    """Verify a credential someone holds (from a PDF or a JSON file) against our registry.
+
+    Raises CredentialRefused when the credential is larger or deeper than ours ever are
+    (certificates.credential_limits): checked before any JSON-LD work.
+    """
+    check_document(credential)
     now = timezone.now()
     certificate_id = _certificate_id_from(credential)
     certificate = (
@@ -414,6 +460,11 @@ def verify_credential(credential: dict, *, pdf_bytes: bytes | None = None) -> Re
         else None
     )
     key = _key_for(credential)
+    if certificate is not None:
+        # The registered credential was signed and checked at issue: compare the JSON first.
+        same = canonical_json(credential) == canonical_json(certificate.credential)
+        if not same:
+            return _differs_from_registered(certificate, credential, key, now)
     digest = hashlib.sha256(canonical_json(credential)).hexdigest()
     checks = [*_content_checks(credential, key, digest), _key_check(credential, key)]
     if certificate is None:
@@ -424,14 +475,9 @@ def verify_credential(credential: dict, *, pdf_bytes: bytes | None = None) -> Re
         if all(c.passed for c in checks[:3]):
             report.status = Status.NOT_FOUND
         return _in_plain_words(report, None)
-    same = canonical_json(credential) == canonical_json(certificate.credential)
-    detail = (
-        _("The credential is the one registered at issue.")
-        if same
-        else _("The credential differs from the one registered at issue.")
-    )
-    integrity_ok = same
-    if pdf_bytes is not None and same:
+    detail = _("The credential is the one registered at issue.")
+    integrity_ok = True
+    if pdf_bytes is not None:
         same_pdf = hashlib.sha256(pdf_bytes).hexdigest() == certificate.pdf_sha256
         if not same_pdf:
             integrity_ok = False
@@ -445,9 +491,12 @@ def verify_credential(credential: dict, *, pdf_bytes: bytes | None = None) -> Re
     return _in_plain_words(_report(certificate, credential, checks, now), certificate)
 
 
-def credential_from_pdf(content: bytes):
+def credential_from_pdf(content: bytes) -> dict:
+    """The credential attached to a PDF, inflated with a cap and read within the limits."""
     try:
         data = attached_credential(content)
+    except CredentialRefused as exc:
+        raise _refused(exc) from exc
     except ValueError as exc:
         raise UnreadableUpload(_("This PDF cannot be read.")) from exc
     if not data:
@@ -455,28 +504,40 @@ def credential_from_pdf(content: bytes):
             _("This PDF has no credential.json attached, so it is not a certificate we issued.")
         )
     try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UnreadableUpload(_("The credential attached to this PDF is not valid JSON.")) from exc
+        return load_credential_bytes(data)
+    except CredentialRefused as exc:
+        if exc.message in (NOT_JSON, NOT_OBJECT):
+            raise UnreadableUpload(
+                _("The credential attached to this PDF is not valid JSON.")
+                if exc.message == NOT_JSON
+                else _("The credential attached to this PDF is not a JSON object.")
+            ) from exc
+        raise _refused(exc) from exc
 
 
 def verify_upload(content: bytes) -> Report:
-    """A PDF certificate or a credential JSON file. Raises UnreadableUpload for anything else."""
+    """A PDF certificate or a credential JSON file. Raises UnreadableUpload for anything else,
+    including a credential refused by the limits (certificates.credential_limits)."""
     if len(content) > MAX_UPLOAD_BYTES:
-        raise UnreadableUpload(_("The file is larger than 10 MB."))
+        raise UnreadableUpload(_("The file is larger than 10 MB."), status=413)
     if not content:
         raise UnreadableUpload(_("The file is empty."))
     if content.lstrip()[:5] == b"%PDF-":
         credential = credential_from_pdf(content)
-        if not isinstance(credential, dict):
-            raise UnreadableUpload(_("The credential attached to this PDF is not a JSON object."))
-        return verify_credential(credential, pdf_bytes=content)
+        pdf_bytes = content
+    else:
+        try:
+            credential = load_credential_bytes(content)
+        except CredentialRefused as exc:
+            if exc.message == NOT_JSON:
+                raise UnreadableUpload(
+                    _("Upload the certificate PDF or its credential.json file.")
+                ) from exc
+            if exc.message == NOT_OBJECT:
+                raise UnreadableUpload(_("The JSON file is not a credential.")) from exc
+            raise _refused(exc) from exc
+        pdf_bytes = None
     try:
-        credential = json.loads(content.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UnreadableUpload(
-            _("Upload the certificate PDF or its credential.json file.")
-        ) from exc
-    if not isinstance(credential, dict):
-        raise UnreadableUpload(_("The JSON file is not a credential."))
-    return verify_credential(credential)
+        return verify_credential(credential, pdf_bytes=pdf_bytes)
+    except CredentialRefused as exc:
+        raise _refused(exc) from exc

@@ -79,23 +79,21 @@ def verify_form(request):
     if request.method == "GET" and request.GET.get("id"):
         report = verify_by_id(request.GET["id"])
         return _render_report(request, report, 404 if report.status == Status.NOT_FOUND else 200)
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            error = _("Choose a PDF or JSON file to upload.")
+            error, status = _("Choose a PDF or JSON file to upload."), 400
         elif upload.size > MAX_UPLOAD_BYTES:
-            error = _("The file is larger than 10 MB.")
+            error, status = _("The file is larger than 10 MB."), 413
         else:
             try:
                 report = verify_upload(upload.read(MAX_UPLOAD_BYTES + 1))
             except UnreadableUpload as exc:
-                error = str(exc)
+                error, status = str(exc), exc.status
             else:
                 return _render_report(request, report)
-    return render(
-        request, "certificates/verify.html", {"error": error}, status=400 if error else 200
-    )
+    return render(request, "certificates/verify.html", {"error": error}, status=status)
 
 
 @require_GET

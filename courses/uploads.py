@@ -12,6 +12,7 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -140,6 +141,9 @@ def _check_ooxml(content: bytes, name: str) -> tuple[str, str]:
             _("%(name)s expands to far more than its size (a 'zip bomb'); it is refused.")
             % {"name": name}
         )
+    _inflate_within(
+        archive, infos, min(MAX_UNZIPPED_BYTES, MAX_COMPRESSION_RATIO * len(content)), name
+    )
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names:
         raise ValidationError(_("%(name)s is an archive, not an Office document.") % {"name": name})
@@ -151,6 +155,48 @@ def _check_ooxml(content: bytes, name: str) -> tuple[str, str]:
         if main_part in names:
             return extension, content_type
     raise ValidationError(_("%(name)s is not a Word, Excel or PowerPoint file.") % {"name": name})
+
+
+INFLATE_CHUNK = 64 * 1024
+
+
+def _inflate_within(archive: zipfile.ZipFile, infos, limit: int, name: str) -> None:
+    """Inflate every part, counting what comes out, and stop past `limit`: the sizes an archive
+    declares are the attacker's word (issue 17: a zip whose declared size lies was stored).
+    zipfile stops a part at its declared size and then fails its CRC, so a part that inflates to
+    more than it declares is refused as damaged; one that declares the truth is measured."""
+    total = 0
+    try:
+        for info in infos:
+            if info.is_dir():
+                continue
+            with archive.open(info) as part:
+                while chunk := part.read(INFLATE_CHUNK):
+                    total += len(chunk)
+                    if total > limit:
+                        raise ValidationError(
+                            _(
+                                "%(name)s expands to far more than its size (a 'zip bomb'); "
+                                "it is refused."
+                            )
+                            % {"name": name}
+                        )
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        ValueError,
+        OSError,
+        EOFError,
+    ) as exc:
+        raise ValidationError(
+            _("%(name)s is a damaged archive: its parts do not match what it declares.")
+            % {"name": name}
+        ) from exc
+    except NotImplementedError as exc:
+        raise ValidationError(
+            _("%(name)s is compressed in a way Office documents never are.") % {"name": name}
+        ) from exc
 
 
 def _check_image(content: bytes, name: str) -> tuple[str, str]:

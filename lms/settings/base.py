@@ -278,7 +278,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:", *_public_files],
         "style-src": ["'self'", "'unsafe-inline'", *_public_files],
-        "script-src": ["'self'", "'unsafe-inline'", *_public_files],
+        # No 'unsafe-inline': every script is a file (static/js), loaded with src (issue 17).
+        "script-src": ["'self'", *_public_files],
         "font-src": ["'self'", *_public_files],
         "media-src": ["'self'", *_public_files],
         # Wagtail's embed finders return youtube.com and player.vimeo.com player URLs.

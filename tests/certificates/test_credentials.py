@@ -45,7 +45,6 @@ def test_every_property_is_defined_by_the_contexts_so_expansion_drops_nothing(is
         "Test Qualification",
         "Certificate",
         issued.credential["evidence"][0]["narrative"],
-        issued.credential["credentialSubject"]["identifier"][0]["identityHash"],
         issued.credential["credentialStatus"]["statusListIndex"],
     ):
         assert value in expanded, value
@@ -78,39 +77,38 @@ def test_the_subject_holds_the_name_and_the_achievement(issued, curriculum):
     assert "result" not in subject
 
 
-def test_the_email_is_only_a_salted_hash(issued, issued_pdf):
+def test_attack_guessable_email_hash_no_email_in_any_form(issued, issued_pdf):
+    """Issue 17: the credential published SHA-256(e-mail + salt) with the salt, so a guessed
+    address could be confirmed. No identifier is published now, hashed or not."""
     email = issued.learner.email
-    (identity,) = issued.credential["credentialSubject"]["identifier"]
-    assert identity["type"] == "IdentityObject"
-    assert identity["identityType"] == "emailAddress"
-    assert identity["hashed"] is True
-    assert len(identity["salt"]) >= 32
-    assert (
-        identity["identityHash"]
-        == "sha256$" + hashlib.sha256((email + identity["salt"]).encode()).hexdigest()
-    )
-    # The plain address is nowhere: not in the credential, not in the PDF, not in its attachment.
-    assert email not in json.dumps(issued.credential)
+    assert email
+    subject = issued.credential["credentialSubject"]
+    assert "identifier" not in subject
+    text = json.dumps(issued.credential)
+    assert email not in text
+    assert "salt" not in text and "identityHash" not in text
+    assert hashlib.sha256(email.encode()).hexdigest() not in text
     reader = PdfReader(__import__("io").BytesIO(issued_pdf))
     attachment = reader.attachments["credential.json"][0].decode()
-    assert email not in attachment
+    assert email not in attachment and "identityHash" not in attachment
     assert email not in reader.pages[0].extract_text()
     assert email.encode() not in issued_pdf
+    assert "email" not in issued.frozen and "email_salt" not in issued.frozen
 
 
-def test_each_certificate_gets_its_own_salt(curriculum):
-    first = issue(make_user("learner", "salted", email="same@example.org"))
-    second = issue(make_user("learner", "salted-too", email="same@example.org"))
-    hashes = [
-        c.credential["credentialSubject"]["identifier"][0]["identityHash"] for c in (first, second)
-    ]
-    assert hashes[0] != hashes[1]  # the same address cannot be matched across certificates
+def test_an_old_frozen_email_is_not_published_on_reissue(issued):
+    from certificates.credentials import build_credential
 
-
-def test_no_email_means_no_identifier(curriculum):
-    certificate = issue(make_user("learner", "no-email", email=""))
-    assert "identifier" not in certificate.credential["credentialSubject"]
-    assert certificate.credential["credentialSubject"]["name"] == "No-Email"
+    frozen = {**issued.frozen, "email": "old@example.org", "email_salt": "ab" * 16}
+    credential = build_credential(
+        certificate_id=issued.id,
+        frozen=frozen,
+        valid_from=issued.valid_from,
+        valid_until=issued.valid_until,
+        status_index=issued.status_index,
+    )
+    assert "identifier" not in credential["credentialSubject"]
+    assert "old@example.org" not in json.dumps(credential)
 
 
 def test_validity_comes_from_the_qualification(issued, curriculum):

@@ -44,6 +44,13 @@ def run(capsys, *args) -> tuple[int, dict[str, str], str]:
     return code, lines, captured.err
 
 
+@pytest.fixture(autouse=True)
+def _trust_the_test_site(monkeypatch):
+    """The site's DID is the issuer these tests trust (tests/certificates/test_attacks_offline
+    covers --trust and other issuers)."""
+    monkeypatch.setenv(offline.TRUST_VARIABLE, "did:web:testserver")
+
+
 @pytest.fixture
 def files(tmp_path, issued, issued_pdf):
     """The certificate PDF, its credential.json, the DID document and the status list."""
@@ -58,13 +65,17 @@ def files(tmp_path, issued, issued_pdf):
 
 
 def test_the_pdf_verifies_offline(capsys, files, issued):
-    code, lines, _ = run(capsys, files["pdf"], "--did-document", files["did"])
+    code, lines, _ = run(
+        capsys, files["pdf"], "--did-document", files["did"], "--status-list", files["status"]
+    )
     assert code == 0
+    assert lines["issuer_did"] == "did:web:testserver"
+    assert lines["pages"].startswith("not compared")
     assert lines["format"].startswith("passed")
     assert lines["signature"].startswith("passed")
     assert lines["issuer_key"].startswith("passed (Published by did:web:testserver")
     assert lines["expiry"] == f"passed (Valid until {issued.valid_until.date().isoformat()}.)"
-    assert lines["revocation"] == "not checked (offline)"
+    assert lines["revocation"].startswith("passed (Not revoked")
     assert lines["holder"] == HOLDER_NAME
     assert lines["qualification"] == "Test Qualification"
     assert lines["certificate"] == f"http://testserver/certificates/{issued.id}"
@@ -362,7 +373,13 @@ def test_it_runs_without_django(files):
     """A fresh interpreter with no Django settings: the command works and never imports Django,
     nor do the pure modules it shares with the site."""
     result = python_without_django_settings(
-        "-m", "certificates.offline_verifier", files["pdf"], "--did-document", files["did"]
+        "-m",
+        "certificates.offline_verifier",
+        files["pdf"],
+        "--did-document",
+        files["did"],
+        "--status-list",
+        files["status"],
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "status: VALID"
@@ -378,8 +395,7 @@ def test_it_runs_without_django(files):
 def test_the_usage_is_documented():
     doc = offline.__doc__
     assert (
-        "python -m certificates.offline_verifier FILE.pdf|FILE.json [--did-document did.json]"
-        in doc
+        "python -m certificates.offline_verifier FILE.pdf|FILE.json --trust did:web:<site>" in doc
     )
-    for option in ("--status-list", "--online", "exit code"):
+    for option in ("--status-list", "--online", "exit code", "CMA_TRUSTED_ISSUERS", "--ca-file"):
         assert option in doc

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
+from certificates.credential_limits import CredentialRefused, load_credential_bytes
 from certificates.credentials import canonical_json
 from certificates.dates import xsd_datetime
 from certificates.issuance import certificate_reissue, certificate_revoke
@@ -245,6 +246,17 @@ def test_a_key_used_outside_its_period_fails(issued):
     report = verify_credential(signed)
     assert report.status == Status.TAMPERED
     assert failed(report) >= {"issuer_key"}
+    # Its ID is registered with another credential: it is compared, not canonicalised (issue 17).
+    assert "not the one registered" in check(report, "signature").detail
+    unregistered = {
+        **unsigned,
+        "id": "http://testserver/certificates/0000-0000-0000-0000-0000-0000-0000",
+    }
+    report = verify_credential(
+        sign(unregistered, private_key, verification_method_id(key), earlier)
+    )
+    assert report.status == Status.TAMPERED
+    assert failed(report) >= {"issuer_key"}
     assert check(report, "signature").passed
 
 
@@ -363,5 +375,14 @@ def test_any_json_in_any_place_gets_a_verdict(issued, data):
     changed = with_value(issued.credential, path[:depth], value)
     if canonical_json(changed) == canonical_json(issued.credential):
         return
-    report = verify_upload(json.dumps(changed).encode())
+    content = json.dumps(changed).encode()
+    try:
+        load_credential_bytes(content)
+    except CredentialRefused:
+        # A number too large to be ours (beyond 2^53) is refused before it is checked, and
+        # Infinity (which json.dumps writes) is not JSON.
+        with pytest.raises(UnreadableUpload, match=r"Tampered|Upload the certificate PDF"):
+            verify_upload(content)
+        return
+    report = verify_upload(content)
     assert report.status in (Status.TAMPERED, Status.NOT_FOUND)

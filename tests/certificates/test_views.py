@@ -76,17 +76,21 @@ def test_a_tampered_upload_shows_nothing_from_the_file(client, issued, other_iss
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("content", "message", "status"),
     [
-        (b"%PDF-1.4 broken", "This PDF cannot be read."),
-        (b"MZ\x90\x00 an executable", "Upload the certificate PDF or its credential.json file."),
-        (b"%PDF-" + b"0" * MAX_UPLOAD_BYTES, "The file is larger than 10 MB."),
+        (b"%PDF-1.4 broken", "This PDF cannot be read.", 400),
+        (
+            b"MZ\x90\x00 an executable",
+            "Upload the certificate PDF or its credential.json file.",
+            400,
+        ),
+        (b"%PDF-" + b"0" * MAX_UPLOAD_BYTES, "The file is larger than 10 MB.", 413),
     ],
     ids=["corrupt-pdf", "not-a-pdf", "over-10-mb"],
 )
-def test_bad_uploads_say_why(client, db, content, message):
+def test_bad_uploads_say_why(client, db, content, message, status):
     response = client.post("/verify/", {"file": SimpleUploadedFile("x.pdf", content)})
-    assert response.status_code == 400
+    assert response.status_code == status
     assert message in response.content.decode()
     assert 'role="alert"' in response.content.decode()
 
