@@ -147,7 +147,9 @@ def tokens(request):
     return list(api_tokens_of(request.auth))
 
 
-@router.delete("/tokens/{token_id}", response={204: None, 401: Error, 404: Error}, auth=AUTH)
+@router.post(
+    "/tokens/{token_id}/revocation", response={204: None, 401: Error, 404: Error}, auth=AUTH
+)
 def token_delete(request, token_id: int):
     """Revoke one of the caller's tokens."""
     if not api_token_revoke(user=request.auth, token_id=token_id):
@@ -248,7 +250,7 @@ def profile(request):
     return _account(request.auth)
 
 
-@router.put("/profile", response={200: ProfileOut, 400: Error, 401: Error, 429: Error}, auth=AUTH)
+@router.post("/profile", response={200: ProfileOut, 400: Error, 401: Error, 429: Error}, auth=AUTH)
 def profile_put(request, payload: ProfileIn):
     """Save the name printed on certificates and the preferred language. A different `email`
     gets a confirmation link; the address changes when it is followed
