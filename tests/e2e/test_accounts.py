@@ -21,7 +21,7 @@ from tests.support.stack import ROOT
 
 PASSWORD = "Cluster-manager-2026!"
 NEW_PASSWORD = "Another-long-passphrase-77"
-QUALIFICATION = "cluster-manager-certification"
+QUALIFICATION = "certified-cluster-manager"
 DOCS = ROOT / "docs" / "images" / "guides"
 WIDTHS = {"desktop": 1280, "phone": 390}
 
