@@ -100,7 +100,8 @@ def test_register_confirm_reset_preview_and_download(stack, new_page, shots, new
     # --- download my data -----------------------------------------------------------------
     page.goto("/en/accounts/privacy/data/")
     page.click("main button[type=submit]")
-    ready = stack.wait_for_email(newcomer["email"], count=2)
+    # (the second e-mail is the enrolment notification)
+    ready = stack.wait_for_email(newcomer["email"], count=3)
     assert "is ready" in ready["Subject"]
     page.goto(_link(ready, "/privacy/data/"))
     with page.expect_download() as download_info:
@@ -119,7 +120,7 @@ def test_register_confirm_reset_preview_and_download(stack, new_page, shots, new
     page.fill("#id_email", newcomer["email"].upper())
     page.click("main button[type=submit]")
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-    reset = stack.wait_for_email(newcomer["email"], count=3)
+    reset = stack.wait_for_email(newcomer["email"], count=4)
     assert "Reset your password" in reset["Subject"]
     page.goto(_link(reset, "/password/reset/"))
     page.fill("#id_new_password1", NEW_PASSWORD)
