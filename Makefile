@@ -4,6 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The address the development server listens on: this machine only, unless widened
+# (LMS_BIND=0.0.0.0 make run, to try it from another device on the network).
+LMS_BIND ?= 127.0.0.1
 PYTEST_WORKERS ?= auto
 # The site's own environment, for `make run` and `make prepare` only: the test targets must never
 # inherit it (pytest takes DJANGO_SETTINGS_MODULE from the environment before pyproject.toml).
@@ -62,7 +65,7 @@ prepare: install messages
 
 run: prepare
 	@$(RUN_ENV) sh -c 'echo "Starting web on $$LMS_BASE_URL, a Celery worker and beat. Ctrl-C stops all three."'
-	$(RUN_ENV) LMS_WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
+	$(RUN_ENV) LMS_WEB_PORT=$(PORT) LMS_BIND=$(LMS_BIND) $(VENV)/bin/honcho start -f Procfile.dev
 
 test: install messages
 	$(PYTEST) -n $(PYTEST_WORKERS) -m "not fault and not e2e and not scale and not interop" $(PYTEST_ARGS)

@@ -35,6 +35,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from certificates.dates import date_in_words
+from lms.accounts.holder_name import holder_name_size
 
 TEMPLATE = "certificates/certificate_pdf.html"
 STYLESHEET = "certificates/certificate_pdf.css"
@@ -257,14 +258,7 @@ def _design(frozen: dict, images: dict[str, str]) -> dict:
 
 
 def _name_size(name: str) -> str:
-    length = len(name)
-    if length > 120:
-        return "name-xs"
-    if length > 60:
-        return "name-s"
-    if length > 34:
-        return "name-m"
-    return ""
+    return holder_name_size(name).css_class
 
 
 def render_html(

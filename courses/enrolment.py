@@ -21,6 +21,7 @@ from courses.models import (
     QualificationPage,
 )
 from courses.outline import get_outline
+from lms.accounts.services import require_confirmed_email
 from lms.errors import Conflict
 from lms.notifications.services import notify
 
@@ -93,6 +94,7 @@ def enrolment_create(*, learner, page, cohort: Cohort | None = None) -> tuple[En
     `page` is the default-language course or qualification. Returns (enrolment, created).
     """
     page = page.specific
+    require_confirmed_email(learner)
     if not page.live:
         raise PermissionDenied(_("This is not open for enrolment."))
     if cohort is not None and cohort.page_id != page.id:

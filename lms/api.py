@@ -1,6 +1,6 @@
 """The JSON API root at /api/v1/: authentication, error shapes, and each app's router."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -12,6 +12,7 @@ from courses.api import router as courses_router
 from courses.api.schemas import ErrorOut
 from lms.accounts.api import router as accounts_router
 from lms.errors import Conflict
+from lms.privacy.api import router as privacy_router
 
 
 class DocumentedErrorsAPI(NinjaAPI):
@@ -148,11 +149,17 @@ def on_conflict(request, exc):
     return _error(request, 409, exc.message, **exc.detail)
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request, exc):
+    return _error(request, 413, "The request body is too large.")
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
     return _error(request, exc.status_code, str(exc))
 
 
 api.add_router("/auth", accounts_router)
+api.add_router("/privacy", privacy_router)
 api.add_router("", courses_router)
 api.add_router("", certificates_router)

@@ -53,6 +53,10 @@ app.conf.beat_schedule = {
         "task": "lms.lti.tasks.sweep_scores",
         "schedule": 120.0,
     },
+    "sweep-data-exports": {
+        "task": "privacy.tasks.sweep_data_exports",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "send-expiry-reminders": {
         "task": "certificates.tasks.send_expiry_reminders",
         "schedule": crontab(hour=8, minute=0),

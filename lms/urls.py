@@ -28,6 +28,8 @@ urlpatterns += i18n_patterns(
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", account_views.register, name="register"),
     path("accounts/profile/", account_views.profile, name="profile"),
+    path("accounts/", include("lms.accounts.urls")),
+    path("accounts/privacy/", include("lms.privacy.urls")),
     path("dashboard/", dashboard, name="dashboard"),
     path("", include("courses.urls")),
     path("", include(wagtail_urls)),

@@ -31,6 +31,9 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
+    # Self-registered learners confirm their address before they can enrol; accounts made by
+    # staff, commands or LTI launches are confirmed from the start.
+    email_confirmed = models.BooleanField(_("email address confirmed"), default=True)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -62,6 +65,7 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

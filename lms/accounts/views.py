@@ -1,31 +1,57 @@
-"""Web pages for signing in, registering, the profile and choosing a language."""
+"""Web pages for signing in, registering, passwords, addresses, tokens and choosing a language."""
+
+import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import translate_url
+from django.urls import reverse_lazy, translate_url
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit.decorators import ratelimit
 
-from .forms import ProfileForm, RegistrationForm
-from .services import learner_register
+from lms.views import ratelimited as too_many
 
-LOGIN_RATE = "10/5m"
-
-
-@method_decorator(ratelimit(key="ip", rate=LOGIN_RATE, method="POST", block=True), name="post")
-@method_decorator(
-    ratelimit(key="post:username", rate=LOGIN_RATE, method="POST", block=True), name="post"
+from .forms import ProfileForm, QueuedPasswordResetForm, RegistrationForm
+from .holder_name import FONT_FAMILY, holder_name_rules, holder_name_size
+from .services import (
+    api_token_revoke,
+    api_tokens_of,
+    email_change_confirm,
+    email_confirm,
+    email_confirmation_send,
+    learner_register,
+    password_changed,
+    profile_update,
 )
-class ThrottledLoginView(LoginView):
-    """Django's login, throttled, that then shows the site in the learner's own language."""
+from .throttle import (
+    LOGIN_IP_RATE,
+    LOGIN_RATE,
+    email_link_throttled,
+    reset_address_throttled,
+    reset_ip_throttled,
+)
+
+
+@method_decorator(ratelimit(key="ip", rate=LOGIN_IP_RATE, method="POST", block=True), name="post")
+@method_decorator(
+    ratelimit(
+        key="lms.accounts.throttle.ip_and_username", rate=LOGIN_RATE, method="POST", block=True
+    ),
+    name="post",
+)
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's login, throttled, that then shows the site in the learner's own language.
+
+    The lock is per client address, and per address and username together, so failing on
+    purpose from elsewhere cannot lock an account's owner out.
+    """
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
@@ -59,7 +85,14 @@ def register(request):
                     form.add_error(field if field in form.fields else None, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! Your learner account is ready."))
+            messages.success(
+                request,
+                _(
+                    "Welcome! We have sent a link to %(email)s: follow it to confirm your "
+                    "address, then you can enrol."
+                )
+                % {"email": user.email},
+            )
             return redirect("dashboard")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/register.html", {"form": form}, status=status)
@@ -67,13 +100,174 @@ def register(request):
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    """The name printed on certificates (with its preview), language, address and API tokens."""
+    user = request.user
+    initial = {
+        "full_name": user.full_name,
+        "preferred_language": user.preferred_language,
+        "email": user.email,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your profile is saved."))
-        return redirect("profile")
+        if form.cleaned_data["email"].lower() != (user.email or "").lower() and (
+            email_link_throttled(request, user.pk)
+        ):
+            return too_many(request)
+        try:
+            sent = profile_update(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            if sent:
+                messages.info(
+                    request,
+                    _(
+                        "We have sent a link to %(email)s. Your address changes when you "
+                        "follow it; until then we keep using %(old)s."
+                    )
+                    % {"email": form.cleaned_data["email"], "old": user.email},
+                )
+            return redirect("profile")
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/profile.html", {"form": form}, status=status)
+    context = {
+        "form": form,
+        "tokens": api_tokens_of(user),
+        "name_rules": json.dumps(holder_name_rules()),
+        "name_font": FONT_FAMILY,
+        "preview_points": _printed_points(
+            form["full_name"].value() or "", form["preferred_language"].value()
+        ),
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+def _printed_points(name: str, language: str) -> float:
+    size = holder_name_size(name.strip())
+    # A certificate is bilingual when its holder reads Chinese (certificates/pdf.py).
+    return size.points if language == "zh-hans" else size.points_monolingual
+
+
+def confirm_email(request, token: str):
+    """Follow the link of a registration e-mail."""
+    try:
+        email_confirm(token=token)
+    except ValidationError as exc:
+        return render(
+            request, "accounts/link_result.html", {"error": " ".join(exc.messages)}, status=400
+        )
+    return render(
+        request,
+        "accounts/link_result.html",
+        {"success": _("Your email address is confirmed. You can enrol in courses now.")},
+    )
+
+
+def change_email(request, token: str):
+    """Follow the link sent to a new address: the account takes it."""
+    try:
+        user = email_change_confirm(token=token)
+    except ValidationError as exc:
+        return render(
+            request, "accounts/link_result.html", {"error": " ".join(exc.messages)}, status=400
+        )
+    return render(
+        request,
+        "accounts/link_result.html",
+        {"success": _("Your account now uses %(email)s.") % {"email": user.email}},
+    )
+
+
+@login_required
+@require_POST
+def resend_confirmation(request):
+    if request.user.email_confirmed:
+        messages.info(request, _("Your email address is already confirmed."))
+    elif email_link_throttled(request, request.user.pk):
+        return too_many(request)
+    else:
+        email_confirmation_send(user=request.user)
+        messages.success(
+            request,
+            _("We have sent a new confirmation link to %(email)s.") % {"email": request.user.email},
+        )
+    return redirect(_safe_next(request, "profile"))
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id: int):
+    if api_token_revoke(user=request.user, token_id=token_id):
+        messages.success(request, _("The token is revoked: programs using it are signed out."))
+    else:
+        messages.error(request, _("There is no such token on your account."))
+    return redirect("profile")
+
+
+def _safe_next(request, fallback: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_changed(user=form.user)
+        update_session_auth_hash(self.request, form.user)
+        messages.success(
+            self.request,
+            _("Your password is changed. API tokens made with the old one are revoked."),
+        )
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link. The answer is the same whether or not an account has the address."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "emails/password_reset.txt"
+    subject_template_name = "emails/password_reset_subject.txt"
+    form_class = QueuedPasswordResetForm
+    success_url = reverse_lazy("password_reset_done")
+    extra_email_context = {"base_url": settings.BASE_URL, "site_name": "Cluster Manager Academy"}
+
+    def post(self, request, *args, **kwargs):
+        if reset_ip_throttled(request):
+            return too_many(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if reset_address_throttled(self.request, form.cleaned_data["email"]):
+            # Enough messages went to this address: answer as usual, send nothing.
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_changed(user=form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
 
 
 @require_POST

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "certificates",
     "lms.xapi",
     "lms.lti",
+    "lms.privacy",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.simple_translation",
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lms.middleware.AuthBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lms.middleware.LocaleMiddleware",
@@ -151,6 +153,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Password-reset links work this long (seconds); used links and links made before a password
+# change stop working anyway.
+PASSWORD_RESET_TIMEOUT = int(env("LMS_PASSWORD_RESET_TIMEOUT", str(2 * 60 * 60)))
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "/"
 
@@ -250,6 +255,8 @@ TASKS = {"default": {"BACKEND": "lms.tasks_backend.CeleryBackend"}}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# For django.core.mail.backends.filebased.EmailBackend (the e2e stack reads its mail there).
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Cluster Manager Academy <academy@localhost>")
 
 # --- Wagtail --------------------------------------------------------------------------------

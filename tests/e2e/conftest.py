@@ -67,6 +67,9 @@ class Stack:
                 "LMS_BASE_URL": self.base_url,
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "LMS_VERIFY_RATE": "1000/m",
+                # Journeys read the e-mails the site sends (reset and confirmation links).
+                "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "EMAIL_FILE_PATH": str(self.data_dir / "mail"),
             }
         )
         database_url = os.environ.get("DATABASE_URL", "")
@@ -176,6 +179,32 @@ class Stack:
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"null")
+
+    def emails(self, to: str | None = None) -> list:
+        """The e-mails the stack has sent (oldest first), optionally only those to `to`."""
+        import email
+        from email import policy
+
+        folder = self.data_dir / "mail"
+        messages = []
+        for path in sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime_ns):
+            # What follows the last separator is a message still being written: left for later.
+            for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n")[:-1]:
+                if chunk.strip():
+                    messages.append(email.message_from_bytes(chunk, policy=policy.default))
+        if to is not None:
+            messages = [m for m in messages if to.lower() in str(m["To"]).lower()]
+        return messages
+
+    def wait_for_email(self, to: str, count: int = 1, timeout: float = 60):
+        """The newest e-mail to `to` once at least `count` have arrived (the worker sends them)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = self.emails(to)
+            if len(messages) >= count:
+                return messages[-1]
+            time.sleep(0.3)
+        raise AssertionError(f"no e-mail #{count} to {to} within {timeout} s")
 
     def token(self, username: str, password: str) -> str:
         status, body = self.api("POST", "/auth/token", {"username": username, "password": password})

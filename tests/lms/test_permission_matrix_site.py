@@ -191,6 +191,16 @@ def _profile(w, user):
     }
 
 
+def _wrong_password(w, user):
+    return {"password": "not-the-password"}
+
+
+def _learner_token_kept_unless_learner(w, role, response):
+    from lms.accounts.models import ApiToken
+
+    assert ApiToken.objects.filter(pk=w["learner_token"]).exists() is (role != "learner"), role
+
+
 def _learner_credentials(w, user):
     return {"username": w["people"]["learner"].username, "password": PASSWORD}
 
@@ -288,7 +298,164 @@ ROUTES = [
         "/documents/authenticate_with_password/{collection_restriction}/",
         ALL_200,
     ),
+    # --- lms: account self-service and privacy pages --------------------------------------------
+    Route("password change form", "get", "/en/accounts/password/", "login 200 200 200 200 200"),
+    Route(
+        "change the password, wrong old one",
+        "post",
+        "/en/accounts/password/",
+        "login 200 200 200 200 200",
+        data=lambda w, user: {
+            "old_password": "wrong",
+            "new_password1": "x-Very-long-pass-42",
+            "new_password2": "x-Very-long-pass-42",
+        },
+    ),
+    Route("password reset form", "get", "/en/accounts/password/reset/", ALL_200),
+    Route(
+        "ask for a password reset",
+        "post",
+        "/en/accounts/password/reset/",
+        "302 302 302 302 302 302",
+        data=lambda w, user: {"email": "lena@example.org"},
+        check=_redirects_to("/en/accounts/password/reset/sent/"),
+    ),
+    Route("password reset sent", "get", "/en/accounts/password/reset/sent/", ALL_200),
+    Route(
+        "password reset link, not valid",
+        "get",
+        "/en/accounts/password/reset/MQ/bad-token/",
+        ALL_200,
+        check=lambda w, role, r: "not valid" in r.content.decode(),
+    ),
+    Route("password reset done", "get", "/en/accounts/password/reset/done/", ALL_200),
+    Route(
+        "resend the confirmation link",
+        "post",
+        "/en/accounts/confirm-email/resend/",
+        "login 302 302 302 302 302",
+    ),
+    Route(
+        "confirm an address, bad link",
+        "get",
+        "/en/accounts/confirm-email/bad-link/",
+        "400 400 400 400 400 400",
+    ),
+    Route(
+        "change the address, bad link",
+        "get",
+        "/en/accounts/change-email/bad-link/",
+        "400 400 400 400 400 400",
+    ),
+    Route(
+        "revoke the learner's API token",
+        "post",
+        "/en/accounts/tokens/{learner_token}/revoke/",
+        "login 302 302 302 302 302",
+        check=_learner_token_kept_unless_learner,
+    ),
+    Route("download my data", "get", "/en/accounts/privacy/data/", "login 200 200 200 200 200"),
+    Route("prepare my data", "post", "/en/accounts/privacy/data/", "login 302 302 302 302 302"),
+    Route(
+        "download the learner's archive",
+        "get",
+        "/en/accounts/privacy/data/{learner_export}/download/",
+        "login 200 404 404 404 404",
+        check=lambda w, role, r: role != "learner" or _body(r) == b"PK",
+    ),
+    Route("delete my account", "get", "/en/accounts/privacy/delete/", "login 200 200 200 200 200"),
+    Route(
+        "delete my account, wrong password",
+        "post",
+        "/en/accounts/privacy/delete/",
+        "login 400 400 400 400 400",
+        data=_wrong_password,
+    ),
     # --- lms: API -----------------------------------------------------------------------------
+    Route("API log out", "post", "/auth/logout", "401 204 204 204 204 204", api=True),
+    Route("API tokens", "get", "/auth/tokens", "401 200 200 200 200 200", api=True),
+    Route(
+        "API revoke the learner's token",
+        "post",
+        "/auth/tokens/{learner_token}/revocation",
+        "401 204 404 404 404 404",
+        api=True,
+        check=_learner_token_kept_unless_learner,
+    ),
+    Route(
+        "API confirm an address, bad token",
+        "post",
+        "/auth/confirm-email",
+        "400 400 400 400 400 400",
+        api=True,
+        data=lambda w, user: {"token": "bad"},
+    ),
+    Route(
+        "API resend the confirmation",
+        "post",
+        "/auth/confirm-email/resend",
+        "401 202 202 202 202 202",
+        api=True,
+    ),
+    Route(
+        "API ask for a password reset",
+        "post",
+        "/auth/password/reset",
+        "202 202 202 202 202 202",
+        api=True,
+        data=lambda w, user: {"email": "lena@example.org"},
+    ),
+    Route(
+        "API reset a password, bad token",
+        "post",
+        "/auth/password/reset/confirm",
+        "400 400 400 400 400 400",
+        api=True,
+        data=lambda w, user: {"uid": "MQ", "token": "bad", "new_password": "x-Very-long-42"},
+    ),
+    Route(
+        "API change the password, wrong old one",
+        "post",
+        "/auth/password/change",
+        "401 400 400 400 400 400",
+        api=True,
+        data=lambda w, user: {"old_password": "wrong", "new_password": "x-Very-long-42"},
+    ),
+    Route("API profile", "get", "/auth/profile", "401 200 200 200 200 200", api=True),
+    Route(
+        "API save the profile",
+        "post",
+        "/auth/profile",
+        "401 200 200 200 200 200",
+        api=True,
+        data=_profile,
+        check=_renamed_self_only,
+    ),
+    Route(
+        "API change the address, bad token",
+        "post",
+        "/auth/change-email",
+        "400 400 400 400 400 400",
+        api=True,
+        data=lambda w, user: {"token": "bad"},
+    ),
+    Route("API ask for my data", "post", "/privacy/exports", "401 202 202 202 202 202", api=True),
+    Route("API my archives", "get", "/privacy/exports", "401 200 200 200 200 200", api=True),
+    Route(
+        "API download the learner's archive",
+        "get",
+        "/privacy/exports/{learner_export}/file",
+        "401 200 404 404 404 404",
+        api=True,
+    ),
+    Route(
+        "API delete my account, wrong password",
+        "post",
+        "/privacy/account/delete",
+        "401 400 400 400 400 400",
+        api=True,
+        data=_wrong_password,
+    ),
     # Ninja's root route only names the API's base path for reverse(); it answers 404.
     Route("API root", "get", "/", "404 404 404 404 404 404", api=True),
     Route("API OpenAPI document", "get", "/openapi.json", ALL_200, api=True),
@@ -598,6 +765,8 @@ def _site(django_db_setup, django_db_blocker, _key_dir):
             )
             files += [Path(certificate.pdf.path), Path(other_certificate.pdf.path)]
             files.append(Path(document.file.path))
+            learner_token, learner_export = _learner_token_and_export(learner)
+            files.append(Path(learner_export.archive.path))
             yield {
                 "usernames": {
                     "learner": "lena",
@@ -620,12 +789,39 @@ def _site(django_db_setup, django_db_blocker, _key_dir):
                 "collection_restriction": collection_restriction.id,
                 "page_restriction": page_restriction.id,
                 "restricted_page": course_two.id,
+                "learner_token": learner_token,
+                "learner_export": learner_export.pk,
             }
             transaction.set_rollback(True)
     finally:
         django_settings.ISSUER_KEY_DIR = key_dir
         for file in files:
             file.unlink(missing_ok=True)
+
+
+def _learner_token_and_export(learner):
+    """An API token of the learner (by id) and a ready archive of the learner's data."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from lms.accounts.models import ApiToken
+    from lms.privacy.models import DataExport
+
+    token = ApiToken.objects.create(
+        user=learner, key_hash="0" * 64, expires_at=timezone.now() + timedelta(days=1)
+    )
+    export = DataExport(
+        user=learner,
+        status=DataExport.Status.READY,
+        ready_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=1),
+        size=2,
+    )
+    export.archive.save("matrix-export.zip", ContentFile(b"PK"), save=False)
+    export.save()
+    return token.pk, export
 
 
 @pytest.fixture
