@@ -11,6 +11,7 @@ from certificates.api import router as certificates_router
 from courses.api import router as courses_router
 from lms.accounts.api import router as accounts_router
 from lms.errors import Conflict
+from lms.notifications.api import router as notifications_router
 
 api = NinjaAPI(
     title="Cluster Manager Academy API",
@@ -76,3 +77,4 @@ def on_http_error(request, exc):
 api.add_router("/auth", accounts_router)
 api.add_router("", courses_router)
 api.add_router("", certificates_router)
+api.add_router("", notifications_router)

@@ -53,6 +53,14 @@ app.conf.beat_schedule = {
         "task": "lms.lti.tasks.sweep_scores",
         "schedule": 120.0,
     },
+    "send-daily-digests": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=17, minute=0),
+    },
+    "tell-instructors-grading-overdue": {
+        "task": "courses.tasks.send_grading_overdue",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "send-expiry-reminders": {
         "task": "certificates.tasks.send_expiry_reminders",
         "schedule": crontab(hour=8, minute=0),

@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("accounts/register/", account_views.register, name="register"),
     path("accounts/profile/", account_views.profile, name="profile"),
     path("dashboard/", dashboard, name="dashboard"),
+    path("", include("lms.notifications.urls")),
     path("", include("courses.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
