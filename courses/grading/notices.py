@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from courses.grading.permissions import instructors_of
 from courses.models import FieldProjectPage, Grade, Submission, SubmissionVersion
@@ -22,10 +23,11 @@ def _grading_link(submission: Submission, user) -> str:
         return reverse("grading-submission", args=[submission.id])
 
 
-def _who(submission: Submission, project: FieldProjectPage) -> str:
+def _who(submission: Submission, project: FieldProjectPage, user) -> str:
     """The learners, as a grader may see them: an anonymous code while grading is anonymous."""
     if project.anonymous_grading:
-        return f"#{submission.anonymous_code}"
+        with translation.override(user.preferred_language):
+            return _("Learner %(code)s") % {"code": submission.anonymous_code}
     members = submission.members.select_related("learner").order_by("learner_id")
     return ", ".join(member.learner.display_name for member in members)
 
@@ -46,7 +48,7 @@ def submission_received(version: SubmissionVersion) -> int:
                 "title": project.title,
                 "page": project.id,
                 "link": _grading_link(submission, instructor),
-                "learner": _who(submission, project),
+                "learner": _who(submission, project, instructor),
                 "version": version.number,
                 "late": version.late,
             },
@@ -76,7 +78,7 @@ def moderation_waiting(grade: Grade, *, grader) -> int:
                 "title": project.title,
                 "page": project.id,
                 "link": _grading_link(submission, moderator),
-                "learner": _who(submission, project),
+                "learner": _who(submission, project, moderator),
                 "grader": grader.display_name,
             },
         )
@@ -103,7 +105,7 @@ def grading_overdue_send(*, now=None) -> int:
                     "title": project.title,
                     "page": project.id,
                     "link": _grading_link(submission, instructor),
-                    "learner": _who(submission, project),
+                    "learner": _who(submission, project, instructor),
                     "version": submission.version_count,
                     "days": (now - submission.latest_submitted_at).days,
                 },
