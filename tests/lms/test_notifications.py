@@ -4,6 +4,7 @@ one-click unsubscribe (lms/notifications): services, pages and the JSON API."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core import mail, signing
@@ -25,6 +26,7 @@ from lms.notifications.services import (
 from tests.conftest import make_user
 from tests.courses.helpers import ApiClient
 
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
 ENROLLED = {"title": "Course One", "url": "/en/catalog/course-one/"}
 
 
@@ -300,11 +302,35 @@ def test_the_settings_page_saves_and_keeps_bad_input(client, learner):
     assert preference_of(learner, "grade_released") == "daily_digest"
 
 
-def test_the_pages_in_chinese(client, learner):
-    tell(learner)
-    client.force_login(learner)
-    assert client.get("/zh-hans/notifications/").status_code == 200
-    assert client.get("/zh-hans/accounts/notifications/settings/").status_code == 200
+@pytest.fixture
+def chinese_messages(settings, tmp_path):
+    """The Chinese catalogue compiled as `make messages` does, into a folder of our own."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    po_path = LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    out = tmp_path / "zh_Hans" / "LC_MESSAGES" / "django.mo"
+    out.parent.mkdir(parents=True)
+    with po_path.open("rb") as po, out.open("wb") as mo:
+        write_mo(mo, read_po(po), use_fuzzy=True)
+    settings.LOCALE_PATHS = [tmp_path]
+
+
+def test_the_pages_and_emails_in_chinese(client, db, chinese_messages):
+    reader = make_user("learner", "mei", preferred_language="zh-hans")
+    preferences_set(user=reader, choices={"enrolled": "daily_digest"})
+    tell(reader, key="a")
+    tell(reader, key="b")
+    assert digest_send(user_id=reader.id, day=date(2026, 12, 4))
+    message = mail.outbox[0]
+    assert message.subject.startswith("您的每日摘要") and "2 条通知" in message.subject
+    assert "/zh-hans/notifications/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
+    assert "停止接收此类邮件" in message.body
+    client.force_login(reader)
+    page = client.get("/zh-hans/notifications/").content.decode()
+    assert "全部标记为已读" in page and "2 条未读通知" in page
+    settings_page = client.get("/zh-hans/accounts/notifications/settings/").content.decode()
+    assert "每日摘要" in settings_page and "您的成绩已发布" in settings_page
 
 
 # --- the API ----------------------------------------------------------------------------------
