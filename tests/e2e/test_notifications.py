@@ -69,6 +69,7 @@ def test_the_bell_counts_an_event_then_the_list_marks_it_read(stack, new_page, l
     _bell_shows(page, 1)
     bell = page.locator("[data-testid=bell]")
     expect(bell).to_contain_text("Notifications: 1 unread")
+    expect(page.locator("[data-testid=bell-phone]")).to_be_hidden()
     page.locator(".site-header").screenshot(path=GUIDES / "notifications-bell.png")
 
     bell.click()
@@ -197,4 +198,7 @@ def test_notification_pages_have_no_serious_accessibility_violations(
     assert not problems, "\n".join(problems)
     if viewport["width"] == 390:
         page.goto("/en/notifications/")
+        # Beside the Menu button, without opening the menu.
+        expect(page.locator("[data-testid=bell-phone]")).to_be_visible()
+        expect(page.locator("[data-testid=bell]")).to_be_hidden()
         page.screenshot(path=GUIDES / "notifications-list-phone.png")

@@ -8,8 +8,12 @@ register = template.Library()
 
 
 @register.inclusion_tag("notifications/bell.html", takes_context=True)
-def notification_bell(context):
+def notification_bell(context, where: str = "menu"):
+    """The bell: in the account menu, and (`where="phone"`) beside the phone menu's toggle,
+    each shown at its own widths. The count is read once per page."""
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return {"show": False}
-    return {"show": True, "unread": unread_count(user)}
+    if not hasattr(user, "_unread_notifications"):
+        user._unread_notifications = unread_count(user)
+    return {"show": True, "unread": user._unread_notifications, "where": where}
