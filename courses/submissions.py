@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from courses import progress
 from courses.drafts import check_length, checked_texts, draft_discard
+from courses.grading.notices import submission_received
 from courses.grading.permissions import can_grade
 from courses.models import (
     Enrolment,
@@ -178,6 +179,7 @@ def submission_make(
     for member_id in submission.members.values_list("learner_id", flat=True):
         progress.project_submitted(version, learner_id=member_id)
     draft_discard(learner=learner, project=project)
+    submission_received(version)
     return version
 
 

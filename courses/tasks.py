@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from courses import progress, reminders
+from courses.grading import notices
 
 
 @shared_task(
@@ -29,3 +30,8 @@ def send_deadline_reminders() -> int:
 @shared_task(name="courses.tasks.nudge_inactive_learners")
 def nudge_inactive_learners() -> int:
     return reminders.inactivity_nudges_send()
+
+
+@shared_task(name="courses.tasks.send_grading_overdue")
+def send_grading_overdue() -> int:
+    return notices.grading_overdue_send()

@@ -12,6 +12,7 @@ from courses.api import router as courses_router
 from courses.api.schemas import ErrorOut
 from lms.accounts.api import router as accounts_router
 from lms.errors import Conflict
+from lms.notifications.api import router as notifications_router
 from lms.privacy.api import router as privacy_router
 
 
@@ -163,3 +164,4 @@ api.add_router("/auth", accounts_router)
 api.add_router("/privacy", privacy_router)
 api.add_router("", courses_router)
 api.add_router("", certificates_router)
+api.add_router("", notifications_router)

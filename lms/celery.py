@@ -57,6 +57,14 @@ app.conf.beat_schedule = {
         "task": "privacy.tasks.sweep_data_exports",
         "schedule": crontab(hour=4, minute=0),
     },
+    "send-daily-digests": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=17, minute=0),
+    },
+    "tell-instructors-grading-overdue": {
+        "task": "courses.tasks.send_grading_overdue",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "send-expiry-reminders": {
         "task": "certificates.tasks.send_expiry_reminders",
         "schedule": crontab(hour=8, minute=0),

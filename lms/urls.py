@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("lms.accounts.urls")),
     path("accounts/privacy/", include("lms.privacy.urls")),
     path("dashboard/", dashboard, name="dashboard"),
+    path("", include("lms.notifications.urls")),
     path("", include("courses.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses import progress
+from courses.grading.notices import moderation_waiting
 from courses.grading.permissions import GradingPermissionError, can_grade
 from courses.grading.rubric import score
 from courses.models import (
@@ -269,6 +270,7 @@ class SaveGradeAction(GradingAction):
             grade.status = Grade.Status.AWAITING_MODERATION
             grade.save()
             action = Action.SUBMITTED_FOR_MODERATION
+            moderation_waiting(grade, grader=self.user)
         else:
             _release(grade, self.submission, project)
             action = Action.RELEASED

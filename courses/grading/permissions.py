@@ -3,6 +3,7 @@ lead. The one place views, the API and the grading actions ask."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -56,6 +57,45 @@ def gradeable_submissions(user):
         if project_id:
             condition |= Q(field_project_id=project_id, members__learner_id=learner_id)
     return Submission.objects.filter(condition).distinct()
+
+
+def instructors_of(submission: Submission) -> list:
+    """The instructors who grade this submission, as `gradeable_submissions` decides it the
+    other way round: those who teach its qualification or the course it concludes, and those
+    who lead the cohort of a member's qualification enrolment. Staff are not listed."""
+    project = submission.field_project
+    outline = get_outline()
+    qualification_id = outline.project_qualification.get(project.id)
+    taught_pages = {
+        page_id
+        for page_id in (
+            qualification_id,
+            FieldProjectPage.objects.filter(pk=project.id)
+            .values_list("course_id", flat=True)
+            .first(),
+        )
+        if page_id
+    }
+    by_teaching = Q(teaching_assignments__page_id__in=taught_pages)
+    qualification_ids = [
+        qid
+        for qid, qualification in outline.qualifications.items()
+        if qualification.field_project_id == project.id
+    ]
+    member_ids = list(submission.members.values_list("learner_id", flat=True))
+    by_cohort = Q(
+        cohorts_taught__enrolments__learner_id__in=member_ids,
+        cohorts_taught__enrolments__kind=Enrolment.Kind.QUALIFICATION,
+        cohorts_taught__enrolments__page_id__in=qualification_ids,
+    )
+    return list(
+        get_user_model()
+        .objects.filter(
+            by_teaching | by_cohort, role=get_user_model().Role.INSTRUCTOR, is_active=True
+        )
+        .distinct()
+        .order_by("id")
+    )
 
 
 def can_grade(user, submission: Submission) -> bool:

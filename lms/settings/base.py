@@ -328,6 +328,10 @@ ISSUER_KEY_DIR = DATA_DIR / "issuer-keys"
 ISSUER_NAME = env("LMS_ISSUER_NAME", "Cluster Manager Academy")
 VERIFY_RATE = env("LMS_VERIFY_RATE", "60/m")
 
+# --- Notifications --------------------------------------------------------------------------
+# Instructors hear about a submission version left ungraded this many days (a daily beat job).
+GRADING_OVERDUE_DAYS = int(env("LMS_GRADING_OVERDUE_DAYS", "7"))
+
 # --- Learning Record Store (xAPI) -----------------------------------------------------------
 # The LRS's xAPI endpoint (statements are posted to <LMS_LRS_URL>/statements) and the Basic-auth
 # credentials it gave this site. Unset: no statement is recorded or sent.

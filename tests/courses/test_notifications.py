@@ -76,10 +76,16 @@ def test_no_email_without_an_address_or_an_active_account(learner, other_learner
     learner.save()
     other_learner.is_active = False
     other_learner.save()
-    for user in (learner, other_learner):
-        assert not notification_send(
-            user_id=user.id, key=f"k-{user.id}", template="enrolled", context={"title": "T"}
-        )
+    # Without an address the notification is still kept in the site; an inactive account
+    # gets nothing.
+    assert notification_send(
+        user_id=learner.id, key="k-no-address", template="enrolled", context={"title": "T"}
+    )
+    assert Notification.objects.get(key="k-no-address").email == Notification.Email.NONE
+    assert not notification_send(
+        user_id=other_learner.id, key="k-inactive", template="enrolled", context={"title": "T"}
+    )
+    assert not Notification.objects.filter(key="k-inactive").exists()
     assert mail.outbox == []
 
 
