@@ -43,6 +43,7 @@ submission_patterns = [
 instructor_patterns = [
     path("", grading.queue, name="grading-queue"),
     path("submissions/<int:submission_id>/", include(submission_patterns)),
+    path("files/<int:file_id>/inline/", grading.submission_file_inline, name="grading-file-inline"),
     path("analytics/", grading.analytics_index, name="analytics"),
     path("analytics/<int:page_id>/", grading.analytics_detail, name="analytics-detail"),
     path("analytics/<int:page_id>/grades.csv", grading.grades_csv, name="analytics-grades-csv"),
