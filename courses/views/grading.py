@@ -10,13 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from wagtail.models import Page
 
-from courses import analytics, grading
+from courses import analytics, grading, reminders
 from courses.models import (
+    Enrolment,
     Grade,
     GradeChange,
     Submission,
@@ -352,14 +354,99 @@ def _analytics_page(request, page_id):
     return page
 
 
+class AnalyticsFilterForm(forms.Form):
+    """Narrow a report to one cohort; say how long without activity puts a learner at risk."""
+
+    cohort = forms.TypedChoiceField(label=_lazy("Cohort"), required=False, coerce=int)
+    inactive = forms.IntegerField(
+        label=_lazy("Inactive for at least (days)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+    )
+
+    def __init__(self, data, *, cohorts):
+        super().__init__(data)
+        self.fields["cohort"].choices = [("", _lazy("All cohorts"))] + [
+            (str(i), name) for i, name in cohorts
+        ]
+
+    def options(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        cohort = data.get("cohort")
+        return {
+            "cohort_id": cohort if cohort not in (None, "") else None,
+            "inactive_days": data.get("inactive") or analytics.AT_RISK_INACTIVE_DAYS,
+        }
+
+
+def _analytics_report(request, page):
+    form = AnalyticsFilterForm(request.GET, cohorts=analytics.cohorts_of(page))
+    result = analytics.report(page=page, **form.options())
+    return form, result
+
+
 @login_required
 def analytics_detail(request, page_id: int):
     page = _analytics_page(request, page_id)
+    form, result = _analytics_report(request, page)
     return render(
         request,
         "courses/grading/analytics.html",
-        {"page": localized(page), "page_id": page.id, **analytics.report(page=page)},
+        {
+            "page": localized(page),
+            "page_id": page.id,
+            "form": form,
+            "query": request.GET.urlencode(),
+            "charts": analytics.charts(result),
+            **result,
+        },
+        status=200 if form.is_valid() else 400,
     )
+
+
+@login_required
+def analytics_chart(request, page_id: int, chart_id: str, fmt: str):
+    """One chart's numbers as CSV, or the chart itself as an SVG file."""
+    page = _analytics_page(request, page_id)
+    form, result = _analytics_report(request, page)
+    if not form.is_valid():
+        return action_error(
+            request, 400, [f"{form.fields[k].label}: {e[0]}" for k, e in form.errors.items()]
+        )
+    chart = next((c for c in analytics.charts(result) if c.id == chart_id), None)
+    if chart is None or fmt not in ("csv", "svg"):
+        raise Http404(_("This report has no such chart."))
+    filename = f"{page.slug}-{chart.id}.{fmt}"
+    if fmt == "svg":
+        response = HttpResponse(chart.svg(standalone=True), content_type="image/svg+xml")
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.writer(response)
+        writer.writerow([analytics.csv_safe(c) for c in chart.columns])
+        for row in chart.rows:
+            writer.writerow([analytics.csv_safe(cell) for cell in row])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@learner_action
+def analytics_nudge(request, page_id: int, enrolment_id: int):
+    """Nudge a learner at risk (the inactivity e-mail), from the report's at-risk list."""
+    page = _analytics_page(request, page_id)
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("learner", "page"), pk=enrolment_id, page=page
+    )
+    reminders.learner_nudge(enrolment=enrolment)
+    messages.success(
+        request,
+        _("%(name)s will get a nudge by e-mail (at most one a week).")
+        % {"name": enrolment.learner.display_name},
+    )
+    detail = reverse("analytics-detail", args=[page.id])
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith(detail) and "//" not in back else detail)
 
 
 @login_required
