@@ -161,7 +161,9 @@ def report(
         "funnel": funnel,
         "pass_rates": pass_rates,
         "grade_distribution": grade_distribution(project_id=project_id, learners=learners),
-        "progress": progress_over_time(enrolments=enrolments, module_count=len(modules), now=now),
+        "progress": progress_over_time(
+            enrolments=enrolments, module_ids=[m.id for m in modules], now=now
+        ),
         "waiting": waiting,
         "awaiting_moderation": awaiting_moderation,
         "at_risk": at_risk(
@@ -204,7 +206,7 @@ def grade_distribution(*, project_id: int | None, learners) -> list[dict]:
     ]
 
 
-def progress_over_time(*, enrolments, module_count: int, now) -> list[dict]:
+def progress_over_time(*, enrolments, module_ids: list[int], now) -> list[dict]:
     """Week by week, the share of all modules the enrolled learners had completed by the end of
     that week (learners enrolled by then), over the last PROGRESS_WEEKS weeks."""
     this_week = (now - timedelta(days=now.weekday())).replace(
@@ -212,8 +214,12 @@ def progress_over_time(*, enrolments, module_count: int, now) -> list[dict]:
     )
     weeks = [this_week - timedelta(weeks=n) for n in range(PROGRESS_WEEKS - 1, -1, -1)]
     done_by_week = dict(
+        # A qualification's modules are completed in the course enrolments it made (`via`).
         Milestone.objects.filter(
-            kind=Milestone.Kind.MODULE_COMPLETE, enrolment__in=enrolments.values("id")
+            Q(enrolment__in=enrolments.values("id"))
+            | Q(enrolment__via__in=enrolments.values("id")),
+            kind=Milestone.Kind.MODULE_COMPLETE,
+            page_id__in=module_ids,
         )
         .annotate(week=TruncWeek("achieved_at"))
         .values("week")
@@ -231,7 +237,7 @@ def progress_over_time(*, enrolments, module_count: int, now) -> list[dict]:
         end = week + timedelta(weeks=1)
         done = sum(n for w, n in done_by_week.items() if _as_datetime(w) < end)
         enrolled = sum(n for w, n in enrolled_by_week.items() if _as_datetime(w) < end)
-        possible = enrolled * module_count
+        possible = enrolled * len(module_ids)
         rows.append(
             {
                 "week": week.date(),

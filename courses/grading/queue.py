@@ -104,16 +104,13 @@ def _filtered(queryset, filters: QueueFilters | None, now=None):
 
 
 def _tab_condition(tab: str, user) -> Q:
-    return {
-        "to_grade": Q(status=Submission.Status.SUBMITTED, needs_grade=True),
-        "to_moderate": Q(to_moderate=True),
-        "returned": Q(status=Submission.Status.RETURNED),
-        "graded": Q(status=Submission.Status.GRADED),
-    }[tab]
-
-
-def _with_tab_flags(queryset, user):
-    return queryset.annotate(needs_grade=_needs_grade(), to_moderate=_to_moderate(user))
+    if tab == "to_grade":
+        return Q(_needs_grade(), status=Submission.Status.SUBMITTED)
+    if tab == "to_moderate":
+        return Q(_to_moderate(user))
+    return Q(
+        status={"returned": Submission.Status.RETURNED, "graded": Submission.Status.GRADED}[tab]
+    )
 
 
 def grading_queue(user, *, status: str | None = "pending", filters: QueueFilters | None = None):
@@ -122,7 +119,7 @@ def grading_queue(user, *, status: str | None = "pending", filters: QueueFilters
     "all", everything the user grades."""
     queryset = _filtered(gradeable_submissions(user), filters)
     if status in TABS:
-        queryset = _with_tab_flags(queryset, user).filter(_tab_condition(status, user))
+        queryset = queryset.filter(_tab_condition(status, user))
     elif status == "pending":
         queryset = queryset.filter(
             Q(status=Submission.Status.SUBMITTED)
@@ -135,9 +132,10 @@ def grading_queue(user, *, status: str | None = "pending", filters: QueueFilters
 
 def queue_counts(user, *, filters: QueueFilters | None = None) -> dict[str, int]:
     """How many submissions each tab holds, in one query."""
-    queryset = _with_tab_flags(_filtered(gradeable_submissions(user), filters), user)
-    return queryset.aggregate(
-        **{tab: Count("pk", filter=_tab_condition(tab, user), distinct=True) for tab in TABS}
+    # Counting over a DISTINCT queryset loses the annotations: count plain rows by id instead.
+    ids = _filtered(gradeable_submissions(user), filters).values("pk")
+    return Submission.objects.filter(pk__in=ids).aggregate(
+        **{tab: Count("pk", filter=_tab_condition(tab, user)) for tab in TABS}
     )
 
 
