@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
-from xml.etree.ElementTree import fromstring
 
 import pytest
+from defusedxml.ElementTree import fromstring
 from django.core import mail
 from django.utils import timezone
 
@@ -467,7 +467,7 @@ def test_the_api_has_the_tabs_filters_counts_analytics_and_nudges(
 def test_grade_save_through_the_rules_matches_the_running_total_inputs(
     curriculum, enrolled, instructor
 ):
-    """The page's script computes Σ weight × points / top ÷ Σ weight; the server agrees."""
+    """The page's script computes sum(weight * points / top) / sum(weight); the server agrees."""
     submission = submit(enrolled, curriculum.project).submission
     grade = grade_save(
         grader=instructor, submission=submission, levels=levels_for(curriculum.project, 4, 2)
