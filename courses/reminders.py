@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.models import Enrolment, FieldProjectPage, ProgressSnapshot
 from courses.outline import get_outline
@@ -67,16 +69,32 @@ def inactivity_nudges_send(*, now=None) -> int:
         last_activity_at__lt=cutoff,
     ).select_related("enrolment__learner", "enrolment__page")
     for snapshot in stale.iterator(chunk_size=500):
-        enrolment = snapshot.enrolment
-        notify(
-            enrolment.learner,
-            key=f"nudge:{enrolment.id}:{week.year}-{week.week}",
-            template="inactivity_nudge",
-            context={
-                "title": enrolment.page.title,
-                "page": enrolment.page_id,
-                "percent": snapshot.percent,
-            },
-        )
+        _nudge(snapshot.enrolment, percent=snapshot.percent, week=week)
         count += 1
     return count
+
+
+def _nudge(enrolment: Enrolment, *, percent: int, week) -> None:
+    # One key per enrolment and week: the beat's nudge and an instructor's are the same message,
+    # so a learner gets at most one a week.
+    notify(
+        enrolment.learner,
+        key=f"nudge:{enrolment.id}:{week.year}-{week.week}",
+        template="inactivity_nudge",
+        context={"title": enrolment.page.title, "page": enrolment.page_id, "percent": percent},
+    )
+
+
+def learner_nudge(*, enrolment: Enrolment, now=None) -> None:
+    """An instructor's one-click nudge of a learner at risk: the inactivity nudge, now (at most
+    one a week reaches the learner, whoever sends it). Only an active enrolment is nudged."""
+    if enrolment.status != Enrolment.Status.ACTIVE:
+        raise ValidationError(_("Only a learner with an active enrolment can be nudged."))
+    if not enrolment.learner.email:
+        raise ValidationError(_("This learner has no e-mail address to nudge."))
+    snapshot = ProgressSnapshot.objects.filter(enrolment=enrolment).first()
+    _nudge(
+        enrolment,
+        percent=snapshot.percent if snapshot else 0,
+        week=(now or timezone.now()).isocalendar(),
+    )

@@ -43,9 +43,20 @@ submission_patterns = [
 instructor_patterns = [
     path("", grading.queue, name="grading-queue"),
     path("submissions/<int:submission_id>/", include(submission_patterns)),
+    path("files/<int:file_id>/inline/", grading.submission_file_inline, name="grading-file-inline"),
     path("analytics/", grading.analytics_index, name="analytics"),
     path("analytics/<int:page_id>/", grading.analytics_detail, name="analytics-detail"),
     path("analytics/<int:page_id>/grades.csv", grading.grades_csv, name="analytics-grades-csv"),
+    path(
+        "analytics/<int:page_id>/charts/<slug:chart_id>.<str:fmt>",
+        grading.analytics_chart,
+        name="analytics-chart",
+    ),
+    path(
+        "analytics/<int:page_id>/nudge/<int:enrolment_id>/",
+        grading.analytics_nudge,
+        name="analytics-nudge",
+    ),
     path("evidence/", evidence.review_list, name="evidence-review"),
     path("evidence/<int:evidence_id>/", evidence.review, name="evidence-review-decide"),
 ]

@@ -252,3 +252,222 @@ def validate_hex_colour(value: str) -> None:
         raise ValidationError(
             _("Give a colour as # and six hexadecimal digits, e.g. #0B4F8A."), code="invalid_colour"
         )
+
+
+# --- Charts drawn on the server ---------------------------------------------------------------
+#
+# Accessible SVG charts for pages and downloads: `<svg role="img">` named by its <title> and
+# <desc>, text escaped by ElementTree, no script, no external reference. Each chart is drawn
+# beside a table of the same numbers, so the picture is never the only way to read them.
+
+CHART_WIDTH = 640
+CHART_COLOURS = ("#0b4f8a", "#a64b00", "#1d6b35", "#6b3fa0", "#a11a1a", "#4a5564")
+CHART_INK = "#1b2430"
+CHART_GRID = "#c3cad4"
+_LABEL_WIDTH = 230
+_ROW = 30
+
+
+def _chart_root(chart_id: str, title: str, desc: str, height: int, standalone: bool) -> Element:
+    attributes = {
+        "viewBox": f"0 0 {CHART_WIDTH} {height}",
+        "width": str(CHART_WIDTH),
+        "height": str(height),
+        "role": "img",
+        "aria-labelledby": f"{chart_id}-title {chart_id}-desc",
+        "font-family": "system-ui, sans-serif",
+        "font-size": "13",
+    }
+    if standalone:
+        attributes["xmlns"] = SVG_NS
+    root = Element("svg", attributes)
+    SubElement(root, "title", {"id": f"{chart_id}-title"}).text = title
+    SubElement(root, "desc", {"id": f"{chart_id}-desc"}).text = desc
+    SubElement(root, "rect", {"width": "100%", "height": "100%", "fill": "#ffffff"})
+    return root
+
+
+def _short(text: str, limit: int = 32) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text(parent, x, y, text, **attributes) -> None:
+    SubElement(
+        parent, "text", {"x": f"{x:g}", "y": f"{y:g}", "fill": CHART_INK, **attributes}
+    ).text = text
+
+
+def _serialise(root: Element, standalone: bool) -> str:
+    body = tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n" if standalone else body
+
+
+def bar_chart_svg(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    bars: list[tuple[str, float | None, str]],
+    maximum: float = 100,
+    standalone: bool = False,
+) -> str:
+    """Horizontal bars: (label, value or None for no data, the value as shown)."""
+    height = 20 + _ROW * max(len(bars), 1) + 24
+    root = _chart_root(chart_id, title, desc, height, standalone)
+    plot = CHART_WIDTH - _LABEL_WIDTH - 70
+    for tick in range(0, 101, 25):
+        x = _LABEL_WIDTH + plot * tick / 100
+        SubElement(
+            root,
+            "line",
+            {
+                "x1": f"{x:g}",
+                "x2": f"{x:g}",
+                "y1": "12",
+                "y2": str(height - 22),
+                "stroke": CHART_GRID,
+                "stroke-width": "1",
+            },
+        )
+        _text(root, x, height - 6, f"{maximum * tick / 100:g}", **{"text-anchor": "middle"})
+    for index, (label, value, shown) in enumerate(bars):
+        y = 16 + index * _ROW
+        _text(root, _LABEL_WIDTH - 8, y + 15, _short(label), **{"text-anchor": "end"})
+        width = plot * min(max(value or 0, 0), maximum) / maximum if maximum else 0
+        if value is not None:
+            SubElement(
+                root,
+                "rect",
+                {
+                    "x": str(_LABEL_WIDTH),
+                    "y": str(y + 2),
+                    "width": f"{width:.1f}",
+                    "height": str(_ROW - 10),
+                    "fill": CHART_COLOURS[0],
+                },
+            )
+        _text(root, _LABEL_WIDTH + width + 6, y + 15, shown)
+    return _serialise(root, standalone)
+
+
+def stacked_bar_chart_svg(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    series: list[str],
+    rows: list[tuple[str, list[int]]],
+    standalone: bool = False,
+) -> str:
+    """One bar per row split into its series (counts), as shares of the row's total, with a
+    legend naming each series."""
+    legend_rows = (len(series) + 2) // 3
+    height = 16 + _ROW * max(len(rows), 1) + 22 * legend_rows + 12
+    root = _chart_root(chart_id, title, desc, height, standalone)
+    plot = CHART_WIDTH - _LABEL_WIDTH - 20
+    for index, (label, counts) in enumerate(rows):
+        y = 12 + index * _ROW
+        _text(root, _LABEL_WIDTH - 8, y + 15, _short(label), **{"text-anchor": "end"})
+        total = sum(counts)
+        x = float(_LABEL_WIDTH)
+        if not total:
+            _text(root, x + 4, y + 15, "—")
+        for part, count in enumerate(counts):
+            if not count:
+                continue
+            width = plot * count / total
+            SubElement(
+                root,
+                "rect",
+                {
+                    "x": f"{x:.1f}",
+                    "y": str(y + 2),
+                    "width": f"{width:.1f}",
+                    "height": str(_ROW - 10),
+                    "fill": CHART_COLOURS[part % len(CHART_COLOURS)],
+                    "stroke": "#ffffff",
+                    "stroke-width": "1",
+                },
+            )
+            if width > 22:
+                _text(
+                    root,
+                    x + width / 2,
+                    y + 15,
+                    str(count),
+                    **{"text-anchor": "middle", "fill": "#ffffff"},
+                )
+            x += width
+    top = 16 + _ROW * max(len(rows), 1)
+    for part, name in enumerate(series):
+        x = 12 + (part % 3) * (CHART_WIDTH // 3)
+        y = top + (part // 3) * 22
+        SubElement(
+            root,
+            "rect",
+            {
+                "x": str(x),
+                "y": str(y),
+                "width": "14",
+                "height": "14",
+                "fill": CHART_COLOURS[part % len(CHART_COLOURS)],
+            },
+        )
+        _text(root, x + 20, y + 12, _short(name, 28))
+    return _serialise(root, standalone)
+
+
+def line_chart_svg(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    points: list[tuple[str, float]],
+    maximum: float = 100,
+    standalone: bool = False,
+) -> str:
+    """A line through (label, value) points, labels along the bottom, a 0..maximum scale."""
+    height = 260
+    left, right, top, bottom = 44, 16, 14, 40
+    root = _chart_root(chart_id, title, desc, height, standalone)
+    plot_w, plot_h = CHART_WIDTH - left - right, height - top - bottom
+    for tick in range(0, 101, 25):
+        y = top + plot_h * (1 - tick / 100)
+        SubElement(
+            root,
+            "line",
+            {
+                "x1": str(left),
+                "x2": str(CHART_WIDTH - right),
+                "y1": f"{y:g}",
+                "y2": f"{y:g}",
+                "stroke": CHART_GRID,
+                "stroke-width": "1",
+            },
+        )
+        _text(root, left - 6, y + 4, f"{maximum * tick / 100:g}", **{"text-anchor": "end"})
+    step = plot_w / max(len(points) - 1, 1)
+    coordinates = []
+    for index, (label, value) in enumerate(points):
+        x = left + index * step
+        y = top + plot_h * (1 - min(max(value, 0), maximum) / maximum) if maximum else top
+        coordinates.append(f"{x:.1f},{y:.1f}")
+        SubElement(
+            root,
+            "circle",
+            {"cx": f"{x:.1f}", "cy": f"{y:.1f}", "r": "3.5", "fill": CHART_COLOURS[0]},
+        )
+        if index % 2 == 0 or index == len(points) - 1:
+            _text(root, x, height - bottom + 18, label, **{"text-anchor": "middle"})
+    if coordinates:
+        SubElement(
+            root,
+            "polyline",
+            {
+                "points": " ".join(coordinates),
+                "fill": "none",
+                "stroke": CHART_COLOURS[0],
+                "stroke-width": "2.5",
+            },
+        )
+    return _serialise(root, standalone)

@@ -115,23 +115,28 @@ class PublicS3Storage(S3Storage):
 
 
 def private_file_response(
-    field_file, *, filename: str, content_type: str, sandbox: bool = False
+    field_file, *, filename: str, content_type: str, sandbox: bool = False, inline: bool = False
 ) -> FileResponse:
     """A private file as a download, for a view that has already checked who is asking.
 
     The bytes pass through the web process on both backends (see the module docstring). Private:
     no shared cache keeps a copy, and the response varies with the credentials that allowed it.
     `sandbox` adds a CSP that stops an uploaded file from running anything if a browser renders
-    it despite the attachment disposition.
+    it despite the attachment disposition. `inline` shows the file in the browser instead, in a
+    frame of the site's own pages only (a checked PDF beside the grading rubric): a browser
+    shows no PDF in a sandbox, so the policy allows nothing but same-origin framing instead.
     """
     stream, size = field_file.storage.open_stream(field_file.name)
     response = FileResponse(
-        stream, as_attachment=True, filename=filename, content_type=content_type
+        stream, as_attachment=not inline, filename=filename, content_type=content_type
     )
     response.block_size = CHUNK_BYTES
     response["Content-Length"] = str(size)
     response["X-Content-Type-Options"] = "nosniff"
-    if sandbox:
+    if inline:
+        response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    elif sandbox:
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Authorization", "Cookie"])

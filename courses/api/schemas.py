@@ -260,6 +260,51 @@ class QueueItemOut(Schema):
     awaiting_moderation: bool
 
 
+class QueueGradeOut(Schema):
+    learner: int
+    percent: str
+    passed: bool
+    status: str
+    grader: str
+
+
+class QueueItemDetailOut(QueueItemOut):
+    grades: list[QueueGradeOut]
+
+
+class QueueCountsOut(Schema):
+    to_grade: int
+    to_moderate: int
+    returned: int
+    graded: int
+
+
+class AnalyticsOut(Schema):
+    page: int
+    enrolled: int
+    completed: int
+    waiting: int
+    awaiting_moderation: int
+    funnel: list[dict]
+    pass_rates: list[dict] = Field(
+        description="Per check: learners who tried and passed, attempts; percent null when "
+        "nobody tried."
+    )
+    grade_distribution: list[dict]
+    progress: list[dict]
+    at_risk: list[dict]
+
+
+class NudgeIn(Schema):
+    enrolment: int = Field(ge=1, le=2**63 - 1, description="An enrolment in this page.")
+
+
+class NudgeOut(Schema):
+    enrolment: int
+    learner: int
+    message: str
+
+
 class GradeIn(Schema):
     levels: dict[str, str]
     feedback: str = ""

@@ -24,13 +24,21 @@ from courses.grading.permissions import (
     require_grader,
     submission_for_grader,
 )
-from courses.grading.queue import grading_queue, queue_rows, with_queue_data
+from courses.grading.queue import (
+    QueueFilters,
+    grading_queue,
+    queue_counts,
+    queue_filter_choices,
+    queue_rows,
+    with_queue_data,
+)
 from courses.grading.rubric import rubric_of, score
 
 __all__ = [
     "GradingAction",
     "GradingPermissionError",
     "ModerateGradeAction",
+    "QueueFilters",
     "ReturnSubmissionAction",
     "SaveGradeAction",
     "can_grade",
@@ -42,6 +50,8 @@ __all__ = [
     "gradeable_submissions",
     "grading_queue",
     "names_hidden",
+    "queue_counts",
+    "queue_filter_choices",
     "queue_rows",
     "require_grader",
     "rubric_of",

@@ -20,7 +20,7 @@ from django.test import Client
 
 from courses.enrolment import enrolment_create
 from courses.grading import grade_save
-from courses.models import EvidenceSubmission
+from courses.models import Enrolment, EvidenceSubmission
 from tests.conftest import answers_for
 from tests.courses.helpers import ApiClient, levels_for, pdf_bytes, submit, upload
 
@@ -98,7 +98,8 @@ ROUTES = [
     Route("lesson page", "get", "{lesson_url}", "200 200 200 200 200 200"),
     Route("check page", "get", "{check_url}", "200 200 200 200 200 200"),
     Route("project page", "get", "{project_url}", "200 200 200 200 200 200"),
-    Route("dashboard", "get", "/en/dashboard/", "login 200 200 200 200 200"),
+    # An instructor who learns nothing lands on the grading queue.
+    Route("dashboard", "get", "/en/dashboard/", "login 200 200 302 302 200"),
     # --- learner actions ------------------------------------------------------------------
     Route("enrol", "post", "/en/learn/enrol/{course}/", "login 302 302 302 302 302"),
     Route(
@@ -225,6 +226,24 @@ ROUTES = [
         "grades CSV",
         "get",
         "/en/grading/analytics/{qualification}/grades.csv",
+        "login 403 403 200 403 200",
+    ),
+    Route(
+        "a chart's data",
+        "get",
+        "/en/grading/analytics/{qualification}/charts/checks.csv",
+        "login 403 403 200 403 200",
+    ),
+    Route(
+        "nudge a learner",
+        "post",
+        "/en/grading/analytics/{qualification}/nudge/{enrolment}/",
+        "login 403 403 302 403 302",
+    ),
+    Route(
+        "a submitted PDF inline",
+        "get",
+        "/en/grading/files/{file}/inline/",
         "login 403 403 200 403 200",
     ),
     Route("evidence to review", "get", "/en/grading/evidence/", "login 403 403 403 403 200"),
@@ -358,6 +377,22 @@ ROUTES = [
     Route("API my progress", "get", "/me/progress", "401 200 200 200 200 200", api=True),
     Route("API my certificates", "get", "/me/certificates", "401 200 200 200 200 200", api=True),
     Route("API grading queue", "get", "/grading/submissions", "401 403 403 200 200 200", api=True),
+    Route("API queue counts", "get", "/grading/queue-counts", "401 403 403 200 200 200", api=True),
+    Route(
+        "API analytics",
+        "get",
+        "/analytics/{page}",
+        "401 403 403 200 403 200",
+        api=True,
+    ),
+    Route(
+        "API nudge",
+        "post",
+        "/analytics/{page}/nudges",
+        "401 403 403 202 403 202",
+        api=True,
+        data=lambda w: {"enrolment": w["enrolment"]},
+    ),
     Route(
         "API grade",
         "post",
@@ -418,10 +453,12 @@ def world(
         "project_url": project.url,
         "project_page": project,
         "qualification": curriculum.qualification.id,
+        "page": curriculum.qualification.id,
         "trainer": curriculum.trainer.id,
         "submission": version.submission_id,
         "submission_obj": version.submission,
         "file": version.files.get().id,
+        "enrolment": Enrolment.objects.get(learner=enrolled, page=curriculum.qualification).id,
         "evidence": evidence.id,
         "section": project.report_sections[0].id,
         "number": 2,
