@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from courses import progress, reminders
+from courses import cohorts, progress, reminders
 
 
 @shared_task(
@@ -29,3 +29,13 @@ def send_deadline_reminders() -> int:
 @shared_task(name="courses.tasks.nudge_inactive_learners")
 def nudge_inactive_learners() -> int:
     return reminders.inactivity_nudges_send()
+
+
+@shared_task(
+    name="courses.tasks.send_cohort_invitation",
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def send_cohort_invitation(invitation_id: int) -> bool:
+    return cohorts.invitation_send(invitation_id=invitation_id)
