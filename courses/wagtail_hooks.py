@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic import CreateView, IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import (
@@ -29,6 +30,7 @@ from courses.cohorts import (
     cohort_invite,
 )
 from courses.enrolment import enrolment_on_current_outline, enrolment_outline_update
+from courses.grading.queue import grading_queue
 from courses.models import (
     AttemptAllowance,
     Cohort,
@@ -37,6 +39,7 @@ from courses.models import (
     CoursePage,
     Enrolment,
     EvidenceSubmission,
+    Grade,
     QualificationPage,
     Submission,
     TeachingAssignment,
@@ -384,3 +387,39 @@ def cohort_admin_urls():
             name="cohort_invitation_send",
         ),
     ]
+
+
+# --- the admin's home: what waits for graders -------------------------------------------------
+
+
+class GradingWorkPanel(Component):
+    """Submissions waiting for a first grade, and grades waiting for a second marker, of what
+    the user may grade (courses.grading: the queue's own selection)."""
+
+    name = "grading_work"
+    template_name = "courses/admin/home_grading.html"
+    order = 110
+
+    def get_context_data(self, parent_context):
+        user = parent_context["request"].user
+        # A submission whose grade waits for a second marker is counted there, not here.
+        submitted = grading_queue(user, status=Submission.Status.SUBMITTED).exclude(
+            grades__status=Grade.Status.AWAITING_MODERATION
+        )
+        moderation = (
+            grading_queue(user, status=None)
+            .filter(grades__status=Grade.Status.AWAITING_MODERATION)
+            .distinct()
+        )
+        return {
+            "awaiting_grading": submitted.count(),
+            "oldest_grading": submitted.select_related("field_project")[:5],
+            "awaiting_moderation": moderation.count(),
+            "queue_url": reverse("grading-queue"),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def grading_home_panels(request, panels):
+    if request.user.is_staff_member or request.user.is_instructor:
+        panels.append(GradingWorkPanel())
