@@ -306,3 +306,29 @@ def test_the_admin_home_counts_certificates_this_week(staff_client, issued):
     assert "Certificates issued this week" in content
     assert f"/admin/certificates/action/{issued.id}/" in content
     assert "No issuance failures in the last seven days." in content
+
+
+def test_the_staff_api_searches_reissues_and_bulk_issues(client, issued, staff, curriculum):
+    from tests.courses.helpers import ApiClient
+
+    api = ApiClient(client)
+    found = api.get("/certificates", user=staff, status="valid")
+    assert found.status_code == 200 and [c["id"] for c in found.json()] == [issued.id]
+    assert api.get("/certificates", user=staff, status="revoked").json() == []
+    assert api.get("/certificates", user=issued.learner).status_code == 403
+    no_reason = api.post(f"/certificates/{issued.id}/reissue", {"reason": ""}, user=staff)
+    assert no_reason.status_code == 400
+    new = api.post(f"/certificates/{issued.id}/reissue", {"reason": "Renewal"}, user=staff)
+    assert new.status_code == 201 and new.json()["supersedes"] == issued.id
+    assert ModelLogEntry.objects.for_instance(issued).get().data["reason"] == "Renewal"
+
+    learner = make_user("learner", "bulk-api")
+    requirements_met(learner, curriculum.qualification)
+    started = api.post(
+        "/certificate-batches", {"qualification": curriculum.qualification.id}, user=staff
+    )
+    assert started.status_code == 202 and started.json()["total"] == 1
+    status = api.get(f"/certificate-batches/{started.json()['id']}", user=staff)
+    assert status.status_code == 200 and status.json()["total"] == 1
+    unknown = api.post("/certificate-batches", {"qualification": 999999}, user=staff)
+    assert unknown.status_code == 400
