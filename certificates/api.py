@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Router, Schema
+from ninja import Field, File, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from certificates import issuance, throttle
-from certificates.models import Certificate
+from certificates.awards import bulk_issue_progress, bulk_issue_start
+from certificates.models import BulkIssue, Certificate
 from certificates.selectors import (
     certificate_of,
     certificate_row,
     certificate_status,
     certificates_for,
+    certificates_in_status,
 )
 from certificates.sharing import certificate_visibility_set
 from certificates.verification import (
@@ -26,7 +31,9 @@ from certificates.verification import (
     verification_json,
     verify_upload,
 )
+from courses.models import Cohort, QualificationPage
 from lms.auth import AUTH
+from lms.localization import default_locale
 
 router = Router(tags=["certificates"])
 
@@ -196,3 +203,144 @@ def revoke(request, certificate_id: str, payload: RevocationIn):
         "revoked_at": certificate.revoked_at.isoformat(),
         "reason": certificate.revocation_reason,
     }
+
+
+# --- staff: the registry, re-issue, bulk issuance -----------------------------------------------
+
+
+class CertificateAdminOut(Schema):
+    id: str
+    learner: int
+    learner_name: str
+    qualification: int
+    status: str = Field(description="valid, revoked, superseded or expired (certificates.states).")
+    issued_at: str
+    valid_until: str | None
+    revocation_reason: str
+    supersedes: str | None
+
+
+def _admin_out(certificate: Certificate) -> dict:
+    return {
+        "id": certificate.id,
+        "learner": certificate.learner_id,
+        "learner_name": str(certificate.learner),
+        "qualification": certificate.qualification_id,
+        "status": certificate_status(certificate),
+        "issued_at": certificate.issued_at.isoformat(),
+        "valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
+        "revocation_reason": certificate.revocation_reason,
+        "supersedes": certificate.supersedes_id,
+    }
+
+
+def _staff(user, message: str) -> None:
+    if not user.is_staff_member:
+        raise PermissionDenied(message)
+
+
+STAFF_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+@router.get("/certificates", response={200: list[CertificateAdminOut], **STAFF_ERRORS}, auth=AUTH)
+def certificates_search(
+    request,
+    status: Literal["valid", "revoked", "superseded", "expired"] | None = None,
+    qualification: int | None = None,
+    q: str = "",
+    limit: int = Query(100, ge=1, le=500),
+):
+    """Staff search the registry: by state, qualification, and ID, username, name or e-mail."""
+    _staff(request.auth, "Only staff search certificates.")
+    queryset = Certificate.objects.select_related("learner").order_by("-issued_at")
+    if status:
+        queryset = certificates_in_status(queryset, status)
+    if qualification:
+        queryset = queryset.filter(qualification_id=qualification)
+    if q.strip():
+        term = q.strip()
+        queryset = queryset.filter(
+            Q(id__iexact=term)
+            | Q(learner__username__icontains=term)
+            | Q(learner__full_name__icontains=term)
+            | Q(learner__email__icontains=term)
+        )
+    return [_admin_out(c) for c in queryset[:limit]]
+
+
+class ReissueIn(Schema):
+    reason: str
+    validity_months: int | None = Field(None, ge=1, le=600)
+
+
+@router.post(
+    "/certificates/{certificate_id}/reissue",
+    response={201: CertificateAdminOut, **STAFF_ERRORS},
+    auth=AUTH,
+)
+def reissue(request, certificate_id: str, payload: ReissueIn):
+    """A new certificate that supersedes this one; the reason is required and kept in the
+    history. 400 without a reason or for a revoked or superseded certificate."""
+    _staff(request.auth, "Only staff re-issue certificates.")
+    certificate = get_object_or_404(Certificate, pk=certificate_id)
+    new = issuance.certificate_reissue(
+        certificate=certificate,
+        by=request.auth,
+        reason=payload.reason,
+        validity_months=payload.validity_months,
+    )
+    return 201, _admin_out(new)
+
+
+class BulkIssueIn(Schema):
+    qualification: int
+    cohort: int | None = None
+
+
+class BulkFailureOut(Schema):
+    award: int
+    learner: str
+    error: str
+
+
+class BulkIssueOut(Schema):
+    id: int
+    qualification: str
+    cohort: str | None
+    total: int
+    issued: int
+    failed: int
+    done: int
+    percent: int
+    finished: bool
+    failures: list[BulkFailureOut]
+
+
+@router.post("/certificate-batches", response={202: BulkIssueOut, **STAFF_ERRORS}, auth=AUTH)
+def bulk_issue(request, payload: BulkIssueIn):
+    """Issue every certificate a qualification owes (optionally one cohort's) on the workers;
+    follow it with GET /certificate-batches/{id}."""
+    _staff(request.auth, "Only staff issue certificates in bulk.")
+    qualification = (
+        QualificationPage.objects.filter(pk=payload.qualification, locale=default_locale())
+        .live()
+        .first()
+    )
+    if qualification is None:
+        raise ValidationError({"qualification": ["No live qualification has that id."]})
+    cohort = None
+    if payload.cohort is not None:
+        cohort = Cohort.objects.filter(pk=payload.cohort).first()
+        if cohort is None:
+            raise ValidationError({"cohort": ["No cohort has that id."]})
+    batch = bulk_issue_start(qualification=qualification, cohort=cohort, by=request.auth)
+    return 202, bulk_issue_progress(batch)
+
+
+@router.get(
+    "/certificate-batches/{batch_id}", response={200: BulkIssueOut, **STAFF_ERRORS}, auth=AUTH
+)
+def bulk_issue_status(request, batch_id: int):
+    """How far the workers have got: the same numbers the admin's progress bar shows."""
+    _staff(request.auth, "Only staff follow bulk issuance.")
+    return bulk_issue_progress(get_object_or_404(BulkIssue, pk=batch_id))

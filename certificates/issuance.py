@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
 from certificates import pdf
 from certificates.credentials import build_credential, canonical_json, verify_url
@@ -357,6 +358,9 @@ def certificate_reissue(
     new = _create(
         award, supersedes=old, reissued_by=by, reason=reason, validity_months=validity_months
     )
+    # The certificate's history in the admin: who re-issued it, when and why, on both rows.
+    log(old, "certificates.reissue", user=by, data={"reason": reason, "new": new.id})
+    log(new, "certificates.reissued_from", user=by, data={"reason": reason, "old": old.id})
     certificate_issued.send(sender=Certificate, certificate=new)
     transaction.on_commit(lambda: _notify_issued(new))
     return new
@@ -377,6 +381,7 @@ def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certific
     certificate.revoked_by = by
     certificate.revocation_reason = reason[:2000]
     certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    log(certificate, "certificates.revoke", user=by, data={"reason": certificate.revocation_reason})
     certificate_revoked.send(sender=Certificate, certificate=certificate)
     status_list_refresh()
     return certificate

@@ -126,3 +126,36 @@ class StatusList(models.Model):
 
     def __str__(self) -> str:
         return f"Status list {self.id}"
+
+
+class BulkIssue(models.Model):
+    """One run of bulk issuance from the admin or the API: which awards it issues, and how far
+    the workers have got. Each worker task (certificates.awards.bulk_issue_one) records its award
+    in `issued_ids` or `failures`; the progress bar polls them."""
+
+    qualification = models.ForeignKey(
+        "courses.QualificationPage", on_delete=models.PROTECT, related_name="+"
+    )
+    cohort = models.ForeignKey(
+        "courses.Cohort", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    award_ids = models.JSONField(default=list)
+    issued_ids = models.JSONField(default=list, help_text="The awards issued so far.")
+    failures = models.JSONField(
+        default=list, help_text="One entry per award that failed: award, learner, error."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Bulk issue {self.pk} of {self.qualification.title}"
+
+    @property
+    def total(self) -> int:
+        return len(self.award_ids)

@@ -1,6 +1,7 @@
-"""Reads of certificates for the learner's dashboard and the API."""
+"""Reads of certificates for the learner's dashboard, the admin and the API."""
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,34 @@ def certificate_status(certificate: Certificate, now=None) -> str:
         superseded=not certificate.is_current,
         valid_until=certificate.valid_until,
         now=now or timezone.now(),
+    )
+
+
+def certificates_in_status(queryset, status: str, now=None):
+    """The certificates of `queryset` whose state (certificate_status above) is `status`: the
+    state rule of certificates.states written as a query, in the same order of precedence
+    (revoked, then superseded, then expired, else valid); tests hold the two to agreement."""
+    now = now or timezone.now()
+    not_revoked = Q(revoked_at__isnull=True)
+    current = not_revoked & Q(is_current=True)
+    expired = current & Q(valid_until__isnull=False, valid_until__lte=now)
+    conditions = {
+        states.REVOKED: Q(revoked_at__isnull=False),
+        states.SUPERSEDED: not_revoked & Q(is_current=False),
+        states.EXPIRED: expired,
+        states.VALID: current & (Q(valid_until__isnull=True) | Q(valid_until__gt=now)),
+    }
+    if status not in conditions:
+        raise ValueError(f"Unknown certificate status {status!r}.")
+    return queryset.filter(conditions[status])
+
+
+def certificates_issued_since(since):
+    """Certificates issued (first issues and re-issues) since `since`, newest first."""
+    return (
+        Certificate.objects.filter(issued_at__gte=since)
+        .select_related("learner")
+        .order_by("-issued_at")
     )
 
 

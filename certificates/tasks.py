@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from certificates import expiry, housekeeping, issuance, status
+from certificates import awards, expiry, housekeeping, issuance, status
 
 
 @shared_task(
@@ -35,3 +35,8 @@ def refresh_status_list() -> None:
 @shared_task(name="certificates.tasks.send_expiry_reminders")
 def send_expiry_reminders() -> int:
     return expiry.expiry_reminders_send()
+
+
+@shared_task(name="certificates.tasks.issue_bulk_award")
+def issue_bulk_award(batch_id: int, award_id: int) -> bool:
+    return awards.bulk_issue_one(batch_id=batch_id, award_id=award_id)

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from courses import progress, reminders
+from courses import cohorts, progress, reminders
 from courses.grading import notices
 
 
@@ -35,3 +35,11 @@ def nudge_inactive_learners() -> int:
 @shared_task(name="courses.tasks.send_grading_overdue")
 def send_grading_overdue() -> int:
     return notices.grading_overdue_send()
+@shared_task(
+    name="courses.tasks.send_cohort_invitation",
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def send_cohort_invitation(invitation_id: int) -> bool:
+    return cohorts.invitation_send(invitation_id=invitation_id)

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from courses.views import evidence, grading, learning
+from courses.views import cohorts, evidence, grading, learning
 
 learner_patterns = [
     path("enrol/<int:page_id>/", learning.enrol, name="enrol"),
@@ -63,5 +63,6 @@ instructor_patterns = [
 
 urlpatterns = [
     path("learn/", include(learner_patterns)),
+    path("cohorts/join/<str:token>/", cohorts.cohort_invitation, name="cohort-invitation"),
     path("grading/", include(instructor_patterns)),
 ]

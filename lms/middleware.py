@@ -26,15 +26,28 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
 
 
 class AdminPreviewFramingMiddleware:
-    """The site may not be framed (X-Frame-Options: DENY), except the Wagtail admin by itself:
-    its editor shows page previews in a same-origin frame."""
+    """The site may not be framed (X-Frame-Options: DENY, CSP frame-ancestors 'none'), except by
+    the Wagtail admin, on the same origin: its editor frames the admin itself and the page
+    previews it renders.
+
+    A preview is rendered by Wagtail through the whole middleware chain with a dummy request for
+    the page's own URL (`Page.make_preview_request`), which marks it `is_preview`; left alone it
+    would carry the public pages' DENY and 'none', and the preview panel would stay blank. Only
+    the preview response is relaxed, to the admin's own origin: X-Frame-Options SAMEORIGIN and
+    frame-ancestors 'self', so no other site can frame a preview either.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith("/admin/") and "X-Frame-Options" not in response:
+        if getattr(request, "is_preview", False):
+            response["X-Frame-Options"] = "SAMEORIGIN"
+            for header in ("Content-Security-Policy", "Content-Security-Policy-Report-Only"):
+                if header in response:
+                    response[header] = frame_ancestors_self(response[header])
+        elif request.path.startswith("/admin/") and "X-Frame-Options" not in response:
             response["X-Frame-Options"] = "SAMEORIGIN"
         return response
 
@@ -70,3 +83,8 @@ def _declared_length(request) -> int:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0
+def frame_ancestors_self(policy: str) -> str:
+    """The policy with its frame-ancestors directive (added if missing) set to 'self'."""
+    directives = [d.strip() for d in policy.split(";") if d.strip()]
+    kept = [d for d in directives if d.split(" ", 1)[0].lower() != "frame-ancestors"]
+    return "; ".join([*kept, "frame-ancestors 'self'"])

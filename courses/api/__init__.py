@@ -3,14 +3,15 @@ their schemas in `schemas`. Handlers parse, authorise and call the rules."""
 
 from ninja import Router
 
-from courses.api import catalog, grading, learning
+from courses.api import catalog, cohorts, grading, learning
 
 router = Router()
 router.add_router("", catalog.router)
 router.add_router("", learning.router)
 router.add_router("", grading.router)
+router.add_router("", cohorts.router)
 
-routers = (router, catalog.router, learning.router, grading.router)
+routers = (router, catalog.router, learning.router, grading.router, cohorts.router)
 
 
 def operations():

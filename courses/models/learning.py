@@ -37,6 +37,28 @@ class TeachingAssignment(models.Model):
         return f"{self.instructor} teaches {self.page.title}"
 
 
+def cohort_targets():
+    """What a cohort may be for: a course or a qualification (their page types), nothing else.
+    Used as the target field's limit_choices_to, so the admin's chooser, forms and model
+    validation all offer and accept only these."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return models.Q(
+        content_type__in=ContentType.objects.get_for_models(*_cohort_target_models()).values()
+    )
+
+
+def _cohort_target_models():
+    from .pages import CoursePage, QualificationPage
+
+    return (CoursePage, QualificationPage)
+
+
+def instructors_only():
+    """Who may lead a cohort: instructors, the role courses.grading.permissions grades by."""
+    return models.Q(role="instructor")
+
+
 class Cohort(models.Model):
     """A group of learners taking a course or qualification together, on a shared timetable."""
 
@@ -46,6 +68,7 @@ class Cohort(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("course or qualification"),
+        limit_choices_to=cohort_targets,
     )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
@@ -56,7 +79,11 @@ class Cohort(models.Model):
         help_text=_("Overrides the project's 'days to submit' for this cohort."),
     )
     instructors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="cohorts_taught"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="cohorts_taught",
+        limit_choices_to=instructors_only,
+        verbose_name=_("instructors"),
     )
 
     class Meta:
@@ -64,6 +91,82 @@ class Cohort(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Refused whichever way the row is written (admin, API, a script): a cohort of a lesson
+        # or the home page would enrol nobody and break every page that lists cohorts.
+        if error := self.target_error():
+            raise ValidationError({"page": error})
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        if error := self.target_error():
+            errors["page"] = error
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("A cohort cannot end before it starts.")
+        if errors:
+            raise ValidationError(errors)
+
+    def target_error(self):
+        """Why the cohort's page cannot be its target (None when it is a course or a
+        qualification)."""
+        if self.page_id is not None and not isinstance(self.page.specific, _cohort_target_models()):
+            return _("A cohort is for a course or a qualification, nothing else.")
+        return None
+
+
+class CohortImport(models.Model):
+    """A CSV of learners uploaded for a cohort: checked row by row into a preview, then applied
+    (courses.cohorts). Kept as the record of who added whom."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    rows = models.JSONField(
+        default=list,
+        help_text="One entry per data row: line, email, full name, outcome and message.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} for {self.cohort}"
+
+
+class CohortInvitation(models.Model):
+    """An e-mail invitation to join a cohort. The signed link in the e-mail enrols whoever holds
+    the invited address once they accept (registering first if they have no account)."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cohort_invitations_accepted",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "email"], name="one_invitation_per_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.cohort}"
 
 
 class Enrolment(models.Model):

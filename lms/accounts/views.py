@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy, translate_url
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -73,8 +74,19 @@ class ThrottledLoginView(auth_views.LoginView):
 def register(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
+    # `next` (where to go once registered, e.g. a cohort invitation) and `email` (pre-filled)
+    # may come in the link; only a path on this site is followed.
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
     form = RegistrationForm(
-        request.POST or None, initial={"preferred_language": request.LANGUAGE_CODE}
+        request.POST or None,
+        initial={
+            "preferred_language": request.LANGUAGE_CODE,
+            "email": request.GET.get("email", ""),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,9 +105,11 @@ def register(request):
                 )
                 % {"email": user.email},
             )
-            return redirect("dashboard")
+            return redirect(next_url or "dashboard")
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/register.html", {"form": form}, status=status)
+    return render(
+        request, "accounts/register.html", {"form": form, "next": next_url}, status=status
+    )
 
 
 @login_required

@@ -267,6 +267,10 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+# No Gravatar: the admin's avatars were requests to www.gravatar.com (a broken image offline or
+# behind a firewall, and staff e-mail hashes sent to a third party). None: Wagtail's default
+# avatar from our own static files, or the picture a user uploads.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,8 +1,11 @@
 """The Wagtail admin for certificates: bulk issuance with progress, revoke and re-issue."""
 
 import pytest
+from wagtail.models import ModelLogEntry
 
-from certificates.models import Award, Certificate
+from certificates import awards
+from certificates.awards import bulk_issue_one
+from certificates.models import Award, BulkIssue, Certificate
 from certificates.verification import Status, verify_by_id
 from courses.models import Cohort
 from tests.certificates.conftest import requirements_met, spring_cohort_and_outsider
@@ -37,31 +40,93 @@ def test_bulk_issue_for_a_cohort_then_progress(
             {"qualification": qualification.id, "cohort": cohort.id},
         )
     assert response.status_code == 302
-    awards = Award.objects.filter(learner__in=done)
-    progress_url = "/admin/certificates/bulk/progress/?awards=" + ",".join(
-        str(a.id) for a in awards.order_by("id")
+    batch = BulkIssue.objects.get()
+    assert response["Location"] == f"/admin/certificates/bulk/{batch.id}/"
+    assert sorted(batch.award_ids) == sorted(
+        Award.objects.filter(learner__in=done).values_list("id", flat=True)
     )
-    assert response["Location"] == progress_url
     assert Certificate.objects.filter(learner__in=done, is_current=True).count() == 2
     assert not Certificate.objects.filter(learner=outside).exists()
 
-    progress = staff_client.get(progress_url)
+    progress = staff_client.get(response["Location"])
     assert progress.status_code == 200
     content = progress.content.decode()
-    assert '<progress max="2" value="2">' in content
-    assert "2 of 2 issued" in content and "All done" in content
+    assert '<progress id="bulk-progress-bar" max="2" value="2">' in content
+    assert "Finished: 2 of 2 issued, 0 failed." in content
+    assert "js/bulk-progress.js" in content and "<script>" not in content.split("</header>")[-1]
+
+    status = staff_client.get(f"/admin/certificates/bulk/{batch.id}/status/").json()
+    assert status["total"] == 2 and status["issued"] == 2 and status["failed"] == 0
+    assert status["finished"] is True and status["percent"] == 100
 
 
 def test_bulk_progress_while_the_workers_issue(staff_client, curriculum):
     qualification = curriculum.qualification
     learner = make_user("learner", "waiting")
     requirements_met(learner, qualification)
-    # Without the on-commit hook the task is not run: this is the page before a worker ran it.
+    # Without the on-commit hook the tasks are not run: this is the page before a worker ran.
     response = staff_client.post("/admin/certificates/bulk/", {"qualification": qualification.id})
-    progress = staff_client.get(response["Location"])
-    content = progress.content.decode()
-    assert "0 of 1 issued" in content
-    assert 'http-equiv="refresh"' in content
+    batch = BulkIssue.objects.get()
+    content = staff_client.get(response["Location"]).content.decode()
+    assert "Issuing: 0 of 1 (0 issued, 0 failed)." in content
+    status_url = f"/admin/certificates/bulk/{batch.id}/status/"
+    assert f'data-status-url="{status_url}"' in content
+    assert staff_client.get(status_url).json() == {
+        "id": batch.id,
+        "qualification": "Test Qualification",
+        "cohort": None,
+        "total": 1,
+        "issued": 0,
+        "failed": 0,
+        "done": 0,
+        "percent": 0,
+        "finished": False,
+        "failures": [],
+    }
+
+    # The worker's task records its award; the status endpoint follows.
+    assert bulk_issue_one(batch_id=batch.id, award_id=batch.award_ids[0]) is True
+    status = staff_client.get(status_url).json()
+    assert (status["issued"], status["done"], status["percent"], status["finished"]) == (
+        1,
+        1,
+        100,
+        True,
+    )
+    # Delivered twice, it still counts once.
+    bulk_issue_one(batch_id=batch.id, award_id=batch.award_ids[0])
+    assert staff_client.get(status_url).json()["issued"] == 1
+
+
+def test_a_failed_award_is_reported_and_the_run_goes_on(staff_client, curriculum, monkeypatch):
+    qualification = curriculum.qualification
+    first, second = make_user("learner", "first"), make_user("learner", "second")
+    for learner in (first, second):
+        requirements_met(learner, qualification)
+    staff_client.post("/admin/certificates/bulk/", {"qualification": qualification.id})
+    batch = BulkIssue.objects.get()
+    failing = Award.objects.get(learner=first).id
+
+    real_issue = awards.certificate_issue
+
+    def issue_or_fail(*, award_id):
+        if award_id == failing:
+            raise RuntimeError("the PDF renderer crashed")
+        return real_issue(award_id=award_id)
+
+    monkeypatch.setattr(awards, "certificate_issue", issue_or_fail)
+    for award_id in batch.award_ids:
+        bulk_issue_one(batch_id=batch.id, award_id=award_id)
+
+    status = staff_client.get(f"/admin/certificates/bulk/{batch.id}/status/").json()
+    assert (status["issued"], status["failed"], status["finished"]) == (1, 1, True)
+    assert status["failures"] == [
+        {"award": failing, "learner": str(first), "error": "RuntimeError: the PDF renderer crashed"}
+    ]
+    page = staff_client.get(f"/admin/certificates/bulk/{batch.id}/").content.decode()
+    assert "the PDF renderer crashed" in page
+    home = staff_client.get("/admin/").content.decode()
+    assert "Issuance failures" in home and "the PDF renderer crashed" in home
 
 
 @pytest.mark.parametrize(
@@ -108,8 +173,12 @@ def test_revoke_in_the_admin(staff_client, issued, staff):
     assert issued.revoked_by == staff and issued.revocation_reason == "Exam misconduct"
     assert verify_by_id(issued.id).status == Status.REVOKED
     page = staff_client.get(response["Location"]).content.decode()
-    assert "revoked (Exam misconduct)" in page
+    assert 'data-certificate-status="revoked">Revoked</strong> (Exam misconduct)' in page
     assert 'value="revoke"' not in page  # no more actions on a revoked certificate
+    # The history records who revoked it and why.
+    entry = ModelLogEntry.objects.for_instance(issued).get(action="certificates.revoke")
+    assert entry.user == staff and entry.data == {"reason": "Exam misconduct"}
+    assert "<td>Exam misconduct</td>" in page and "Certificate revoked" in page
 
 
 def test_reissue_in_the_admin(staff_client, issued, staff):
@@ -123,6 +192,12 @@ def test_reissue_in_the_admin(staff_client, issued, staff):
     assert new.reissued_by == staff and new.reissue_reason == "Renewal"
     assert new.valid_until.year == new.issued_at.year + 2
     assert verify_by_id(issued.id).status == Status.SUPERSEDED
+    logged = ModelLogEntry.objects.for_instance(issued).get(action="certificates.reissue")
+    assert logged.data == {"reason": "Renewal", "new": new.id}
+    assert ModelLogEntry.objects.for_instance(new).get().data == {
+        "reason": "Renewal",
+        "old": issued.id,
+    }
 
 
 def test_an_action_without_a_reason_is_refused(staff_client, issued):
@@ -133,13 +208,27 @@ def test_an_action_without_a_reason_is_refused(staff_client, issued):
         assert response.status_code == 400
         assert "Say why the certificate is" in response.content.decode()
     assert verify_by_id(issued.id).status == Status.VALID
+    assert not ModelLogEntry.objects.for_instance(issued).exists()
+
+
+def test_a_bad_validity_keeps_what_was_typed(staff_client, issued):
+    response = staff_client.post(
+        f"/admin/certificates/action/{issued.id}/",
+        {"action": "reissue", "reason": "Name corrected", "validity_months": "forever"},
+    )
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "number of months" in content
+    assert 'value="Name corrected"' in content and 'value="forever"' in content
+    assert not Certificate.objects.filter(supersedes=issued).exists()
 
 
 def test_only_staff_use_the_certificate_admin(client, issued, instructor):
     pages = [
         f"/admin/certificates/action/{issued.id}/",
         "/admin/certificates/bulk/",
-        "/admin/certificates/bulk/progress/?awards=1",
+        "/admin/certificates/bulk/1/",
+        "/admin/certificates/bulk/1/status/",
     ]
     for page in pages:
         anonymous = client.get(page)
@@ -188,3 +277,58 @@ def test_issued_records_cannot_be_added_edited_or_deleted_by_hand(staff_client, 
         assert staff_client.post(url, {}).status_code in (302, 403), url
     assert Certificate.objects.filter(pk=issued.pk).exists()
     assert verify_by_id(issued.id).status == Status.VALID
+
+
+def test_the_listing_filters_by_status_through_the_state_rule(staff_client, issued, staff):
+    from certificates.issuance import certificate_reissue, certificate_revoke
+
+    new = certificate_reissue(certificate=issued, by=staff, reason="Renewal")
+    listing = staff_client.get("/admin/certificate/?status=superseded").content.decode()
+    assert f"/admin/certificates/action/{issued.id}/" in listing
+    assert f"/admin/certificates/action/{new.id}/" not in listing
+    listing = staff_client.get("/admin/certificate/?status=valid").content.decode()
+    assert f"/admin/certificates/action/{new.id}/" in listing
+    assert f"/admin/certificates/action/{issued.id}/" not in listing
+
+    certificate_revoke(certificate=new, by=staff, reason="Fraud")
+    listing = staff_client.get("/admin/certificate/?status=revoked").content.decode()
+    assert f"/admin/certificates/action/{new.id}/" in listing
+    assert staff_client.get("/admin/certificate/?status=bogus").status_code == 200
+    # Search by the holder's name.
+    found = staff_client.get(f"/admin/certificate/?q={issued.learner.username}").content.decode()
+    assert f"/admin/certificates/action/{issued.id}/" in found
+
+
+def test_the_admin_home_counts_certificates_this_week(staff_client, issued):
+    home = staff_client.get("/admin/")
+    assert home.status_code == 200
+    content = home.content.decode()
+    assert "Certificates issued this week" in content
+    assert f"/admin/certificates/action/{issued.id}/" in content
+    assert "No issuance failures in the last seven days." in content
+
+
+def test_the_staff_api_searches_reissues_and_bulk_issues(client, issued, staff, curriculum):
+    from tests.courses.helpers import ApiClient
+
+    api = ApiClient(client)
+    found = api.get("/certificates", user=staff, status="valid")
+    assert found.status_code == 200 and [c["id"] for c in found.json()] == [issued.id]
+    assert api.get("/certificates", user=staff, status="revoked").json() == []
+    assert api.get("/certificates", user=issued.learner).status_code == 403
+    no_reason = api.post(f"/certificates/{issued.id}/reissue", {"reason": ""}, user=staff)
+    assert no_reason.status_code == 400
+    new = api.post(f"/certificates/{issued.id}/reissue", {"reason": "Renewal"}, user=staff)
+    assert new.status_code == 201 and new.json()["supersedes"] == issued.id
+    assert ModelLogEntry.objects.for_instance(issued).get().data["reason"] == "Renewal"
+
+    learner = make_user("learner", "bulk-api")
+    requirements_met(learner, curriculum.qualification)
+    started = api.post(
+        "/certificate-batches", {"qualification": curriculum.qualification.id}, user=staff
+    )
+    assert started.status_code == 202 and started.json()["total"] == 1
+    status = api.get(f"/certificate-batches/{started.json()['id']}", user=staff)
+    assert status.status_code == 200 and status.json()["total"] == 1
+    unknown = api.post("/certificate-batches", {"qualification": 999999}, user=staff)
+    assert unknown.status_code == 400
