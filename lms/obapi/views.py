@@ -16,6 +16,17 @@ class ConsentView(AuthorizationView):
 
     template_name = "obapi/consent.html"
 
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        redirect_uri = getattr(self, "oauth2_data", {}).get("redirect_uri")
+        if redirect_uri and response.status_code == 200:
+            # The form posts here and is answered with a redirect to the wallet; browsers hold
+            # that redirect to the page's form-action, so the (registered, validated) redirect
+            # URI's origin is added to it for this page alone.
+            parts = urlsplit(redirect_uri)
+            response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         application = context.get("application")
