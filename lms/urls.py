@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("", include("certificates.urls")),
     path("", include("lms.lti.urls")),
+    path("ims/ob/v3p0/", include("lms.obapi.urls")),
 ]
 
 urlpatterns += i18n_patterns(

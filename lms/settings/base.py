@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "lms.xapi",
     "lms.lti",
     "lms.privacy",
+    "lms.obapi",
+    "oauth2_provider",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.simple_translation",
@@ -342,3 +344,32 @@ GRADING_OVERDUE_DAYS = int(env("LMS_GRADING_OVERDUE_DAYS", "7"))
 LRS_URL = env("LMS_LRS_URL")
 LRS_USERNAME = env("LMS_LRS_USERNAME")
 LRS_PASSWORD = env("LMS_LRS_PASSWORD")
+
+# --- Open Badges 3.0 API for wallets (lms/obapi, docs/verification.md) ---------------------
+# django-oauth-toolkit runs the OAuth 2.0 server; lms.obapi adds registration and the profile.
+OAUTH2_PROVIDER = {
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # S256 only, never "plain"
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 180 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],  # http only for loopback: lms.obapi
+    "SCOPES_BACKEND_CLASS": "lms.obapi.scopes.RegisteredScopes",
+    "OAUTH2_VALIDATOR_CLASS": "lms.obapi.validator.WalletValidator",
+    "OAUTH2_SERVER_CLASS": "lms.obapi.validator.S256Server",
+    "SCOPES": {
+        "https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.readonly": "Read your credentials",
+        "https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.upsert": "Add credentials",
+        "https://purl.imsglobal.org/spec/ob/v3p0/scope/profile.readonly": "Read your profile",
+        "https://purl.imsglobal.org/spec/ob/v3p0/scope/profile.update": "Update your profile",
+    },
+}
+# Named, though it is the toolkit's default, so lms.obapi's models can refer to it.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# The pages the service description names (the operator publishes them, e.g. as Wagtail pages).
+# Unset: <LMS_BASE_URL>/en/privacy/ and <LMS_BASE_URL>/en/terms/.
+PRIVACY_POLICY_URL = env("LMS_PRIVACY_POLICY_URL")
+TERMS_OF_SERVICE_URL = env("LMS_TERMS_OF_SERVICE_URL")

@@ -2,6 +2,7 @@
 picture shown when it is shared, LinkedIn's add-to-profile link, and the same in the API."""
 
 import io
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -114,6 +115,39 @@ def test_a_private_certificate_still_verifies_by_its_id(client, issued):
     assert api.status_code == 200
     assert api.json()["status"] == "valid"
     assert api.json()["holder_name"] == HOLDER_NAME
+
+
+def test_a_private_certificates_credential_still_verifies_as_a_file(client, issued):
+    """What the holder handed on (the credential from a wallet or the PDF) checks out, even
+    though the page it names answers 404 to the person checking."""
+    make_private(issued)
+    assert client.get(f"/certificates/{issued.id}").status_code == 404
+    upload = io.BytesIO(json.dumps(issued.credential).encode())
+    upload.name = "credential.json"
+    response = client.post("/api/v1/verifications", {"file": upload})
+    assert response.status_code == 200
+    assert response.json()["status"] == "valid"
+    assert response.json()["certificate_id"] == issued.id
+
+
+def test_a_private_certificates_verification_page_does_not_link_to_the_page(client, issued):
+    make_private(issued)
+    html = client.get(f"/verify/{issued.id}/").content.decode()
+    assert f'href="/certificates/{issued.id}"' not in html
+    assert f"/certificates/{issued.id}/credential.json" not in html
+
+
+def test_a_private_page_is_404_to_a_wallet_token_too(issued):
+    """A token of the Open Badges API is no login: the page stays private to it."""
+    from lms.obapi import scopes
+    from tests.lms.obapi.wallet import Wallet
+
+    make_private(issued)
+    wallet = Wallet()
+    token = wallet.tokens_for(issued.learner, scope=scopes.CREDENTIAL_READ)["access_token"]
+    for path in ("/certificates/{id}", "/certificates/{id}/credential.json"):
+        response = Client().get(path.format(id=issued.id), HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 404
 
 
 def test_the_holders_private_page_says_so_and_is_not_indexed(issued):
