@@ -35,6 +35,8 @@ def nudge_inactive_learners() -> int:
 @shared_task(name="courses.tasks.send_grading_overdue")
 def send_grading_overdue() -> int:
     return notices.grading_overdue_send()
+
+
 @shared_task(
     name="courses.tasks.send_cohort_invitation",
     autoretry_for=(OSError, OperationalError),

@@ -83,6 +83,8 @@ def _declared_length(request) -> int:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0
+
+
 def frame_ancestors_self(policy: str) -> str:
     """The policy with its frame-ancestors directive (added if missing) set to 'self'."""
     directives = [d.strip() for d in policy.split(";") if d.strip()]
