@@ -113,6 +113,14 @@ class ApiClient:
             **headers,
         )
 
+    def put(self, path, data=None, user=None):
+        return self.client.put(
+            f"/api/v1{path}",
+            data if data is not None else {},
+            content_type="application/json",
+            **self._headers(user),
+        )
+
     def post_multipart(self, path, data, user=None):
         return self.client.post(f"/api/v1{path}", data, **self._headers(user))
 

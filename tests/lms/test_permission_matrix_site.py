@@ -32,6 +32,7 @@ from django.urls import URLResolver, get_resolver, path, re_path, resolve
 from django.urls.exceptions import Resolver404
 from django.utils import translation
 
+from lms.notifications.models import Notification
 from tests.certificates.conftest import HOLDER_NAME, issue
 from tests.conftest import load_test_curriculum, make_user
 from tests.courses.helpers import ApiClient, upload
@@ -259,7 +260,8 @@ ROUTES = [
         "dashboard",
         "get",
         "/en/dashboard/",
-        "login 200 200 200 200 200",
+        # Instructors enrolled in nothing land on their grading queue.
+        "login 200 200 302 302 200",
         check=_dashboard_shows_own_certificate_only,
     ),
     Route(
@@ -455,6 +457,66 @@ ROUTES = [
         "401 400 400 400 400 400",
         api=True,
         data=_wrong_password,
+    ),
+    # --- lms: notifications (in the site and their e-mail settings) -----------------------------
+    Route("notifications", "get", "/en/notifications/", "login 200 200 200 200 200"),
+    Route("mark all read", "post", "/en/notifications/read-all/", "login 302 302 302 302 302"),
+    Route(
+        "open the learner's notification",
+        "get",
+        "/en/notifications/{learner_notification}/open/",
+        "login 302 404 404 404 404",
+    ),
+    Route(
+        "mark the learner's notification read",
+        "post",
+        "/en/notifications/{learner_notification}/read/",
+        "login 302 404 404 404 404",
+    ),
+    Route(
+        "unsubscribe, forged token",
+        "get",
+        "/en/notifications/unsubscribe/forged/",
+        "400 400 400 400 400 400",
+    ),
+    Route(
+        "notification settings",
+        "get",
+        "/en/accounts/notifications/settings/",
+        "login 200 200 200 200 200",
+    ),
+    Route("API notifications", "get", "/notifications", "401 200 200 200 200 200", api=True),
+    Route(
+        "API unread count",
+        "get",
+        "/notifications/unread-count",
+        "401 200 200 200 200 200",
+        api=True,
+    ),
+    Route(
+        "API mark the learner's notification read",
+        "post",
+        "/notifications/{learner_notification}/read",
+        "401 200 404 404 404 404",
+        api=True,
+    ),
+    Route(
+        "API mark all read", "post", "/notifications/read-all", "401 200 200 200 200 200", api=True
+    ),
+    Route(
+        "API notification preferences",
+        "get",
+        "/notifications/preferences",
+        "401 200 200 200 200 200",
+        api=True,
+    ),
+    Route(
+        "API set notification preferences",
+        "put",
+        "/notifications/preferences",
+        "401 200 200 200 200 200",
+        api=True,
+        data=lambda w, user: {"email": {"enrolled": "off"}},
     ),
     # Ninja's root route only names the API's base path for reverse(); it answers 404.
     Route("API root", "get", "/", "404 404 404 404 404 404", api=True),
@@ -683,11 +745,53 @@ ROUTES = [
         data=lambda w, user: {"qualification": str(w["qualification"]), "cohort": ""},
     ),
     Route(
-        "admin: bulk issue progress",
+        "admin: bulk issue progress, no such batch",
         "get",
-        "/admin/certificates/bulk/progress/?awards={award}",
-        STAFF_ONLY_ADMIN,
+        "/admin/certificates/bulk/999999/",
+        "login login login login login 404",
     ),
+    Route(
+        "admin: bulk issue status, no such batch",
+        "get",
+        "/admin/certificates/bulk/999999/status/",
+        "login login login login login 404",
+    ),
+    Route("API certificates", "get", "/certificates", "401 403 403 403 403 200", api=True),
+    Route(
+        "API re-issue",
+        "post",
+        "/certificates/{cert}/reissue",
+        "401 403 403 403 403 201",
+        api=True,
+        data=lambda w, user: {"reason": "The holder's name was misspelt."},
+    ),
+    Route(
+        "API bulk issue",
+        "post",
+        "/certificate-batches",
+        "401 403 403 403 403 202",
+        api=True,
+        data=lambda w, user: {"qualification": w["qualification"]},
+    ),
+    Route(
+        "API bulk issue progress, no such batch",
+        "get",
+        "/certificate-batches/{missing_batch}",
+        "401 403 403 403 403 404",
+        api=True,
+    ),
+    # --- the Open Badges 3.0 API (tests/lms/obapi tests the OAuth flow and the wallet's calls) --
+    Route("OB API: discovery", "get", "/ims/ob/v3p0/discovery", ALL_200),
+    Route("OB API: register, empty", "post", "/ims/ob/v3p0/register", "400 400 400 400 400 400"),
+    Route(
+        "OB API: authorize, no client", "get", "/ims/ob/v3p0/authorize", "login 400 400 400 400 400"
+    ),
+    Route("OB API: token, no client", "post", "/ims/ob/v3p0/token", "400 400 400 400 400 400"),
+    Route("OB API: revoke, no client", "post", "/ims/ob/v3p0/revoke", "400 400 400 400 400 400"),
+    # A session is not a wallet's token: the resource endpoints answer only to an OAuth token.
+    Route("OB API: credentials", "get", "/ims/ob/v3p0/credentials", "401 401 401 401 401 401"),
+    Route("OB API: profile", "get", "/ims/ob/v3p0/profile", "401 401 401 401 401 401"),
+    Route("OB API: root", "get", "/ims/ob/v3p0/", "404 404 404 404 404 404"),
     # --- LTI 1.3 (tests/lti and tests/interop test the protocol) --------------------------------
     Route("LTI: the tool's public keys", "get", "/lti/jwks.json", ALL_200),
     Route("LTI: the tool's URLs", "get", "/lti/configuration.json", ALL_200),
@@ -767,6 +871,9 @@ def _site(django_db_setup, django_db_blocker, _key_dir):
             files.append(Path(document.file.path))
             learner_token, learner_export = _learner_token_and_export(learner)
             files.append(Path(learner_export.archive.path))
+            learner_notification = Notification.objects.create(
+                user=learner, key="matrix-notification", subject="Welcome", link="/en/"
+            )
             yield {
                 "usernames": {
                     "learner": "lena",
@@ -791,6 +898,8 @@ def _site(django_db_setup, django_db_blocker, _key_dir):
                 "restricted_page": course_two.id,
                 "learner_token": learner_token,
                 "learner_export": learner_export.pk,
+                "learner_notification": learner_notification.pk,
+                "missing_batch": 999999,
             }
             transaction.set_rollback(True)
     finally:
@@ -844,6 +953,8 @@ def _request(route: Route, world: dict, user):
         api = ApiClient(Client(raise_request_exception=False))
         if route.method == "get":
             return api.get(path, user=user)
+        if route.method == "put":
+            return api.put(path, data, user=user)
         if route.multipart:
             return api.post_multipart(path, data, user=user)
         return api.post(path, data, user=user)
@@ -1020,4 +1131,4 @@ def test_expected_rows_are_well_formed():
     assert len({r.name for r in ROUTES}) == len(ROUTES)
     for route in ROUTES:
         assert len(route.expected.split()) == len(ROLES), route.name
-        assert route.method in ("get", "post"), route.name
+        assert route.method in ("get", "post", "put"), route.name
