@@ -338,6 +338,11 @@ def invitation_accept(*, invitation: CohortInvitation, user) -> Enrolment:
         raise PermissionDenied(_("Only learner accounts join cohorts."))
     with transaction.atomic():
         invitation = CohortInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if not user.email_confirmed:
+            # The signed link reached this address: following it confirms the address, as the
+            # confirmation e-mail's link would.
+            user.email_confirmed = True
+            user.save(update_fields=["email_confirmed"])
         enrolment = _join(user, invitation.cohort)
         if invitation.accepted_at is None:
             invitation.accepted_at = timezone.now()

@@ -39,7 +39,7 @@ router = Router(tags=["auth"])
 TOO_MANY = "Too many requests. Wait a few minutes and try again."
 
 
-class Error(Schema):
+class ErrorOut(Schema):
     detail: str
 
 
@@ -121,7 +121,7 @@ RESET_ANSWER = (
 
 
 @router.post(
-    "/token", response={200: TokenOut, 401: Error, 429: Error}, auth=None, summary="Get a token"
+    "/token", response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None, summary="Get a token"
 )
 def token(request, payload: TokenIn):
     """A bearer token for a username and password. Throttled per client address, and per
@@ -134,21 +134,21 @@ def token(request, payload: TokenIn):
     return {"token": raw}
 
 
-@router.post("/logout", response={204: None, 401: Error}, auth=[bearer])
+@router.post("/logout", response={204: None, 401: ErrorOut}, auth=[bearer])
 def logout(request):
     """Revoke the bearer token this request carries."""
     api_token_revoke_raw(bearer_token(request) or "")
     return Status(204, None)
 
 
-@router.get("/tokens", response={200: list[TokenInfo], 401: Error}, auth=AUTH)
+@router.get("/tokens", response={200: list[TokenInfo], 401: ErrorOut}, auth=AUTH)
 def tokens(request):
     """The caller's live tokens (never their values): created, last used, expiry."""
     return list(api_tokens_of(request.auth))
 
 
 @router.post(
-    "/tokens/{token_id}/revocation", response={204: None, 401: Error, 404: Error}, auth=AUTH
+    "/tokens/{token_id}/revocation", response={204: None, 401: ErrorOut, 404: ErrorOut}, auth=AUTH
 )
 def token_delete(request, token_id: int):
     """Revoke one of the caller's tokens."""
@@ -159,7 +159,7 @@ def token_delete(request, token_id: int):
 
 @router.post(
     "/register",
-    response={201: RegisteredOut, 400: Error, 429: Error},
+    response={201: RegisteredOut, 400: ErrorOut, 429: ErrorOut},
     auth=None,
     summary="Register",
 )
@@ -170,13 +170,13 @@ def register(request, payload: RegisterIn):
     return Status(201, {**_account(user), "confirmation": "pending"})
 
 
-@router.post("/confirm-email", response={200: AccountOut, 400: Error}, auth=None)
+@router.post("/confirm-email", response={200: AccountOut, 400: ErrorOut}, auth=None)
 def confirm_email(request, payload: LinkTokenIn):
     """Confirm an address with the token of the e-mailed link (the last part of its path)."""
     return _account(email_confirm(token=payload.token))
 
 
-@router.post("/confirm-email/resend", response={202: Message, 401: Error, 429: Error}, auth=AUTH)
+@router.post("/confirm-email/resend", response={202: Message, 401: ErrorOut, 429: ErrorOut}, auth=AUTH)
 def confirm_email_resend(request):
     """Send the caller a new confirmation link."""
     user = request.auth
@@ -188,7 +188,7 @@ def confirm_email_resend(request):
     return Status(202, {"detail": f"A new confirmation link is on its way to {user.email}."})
 
 
-@router.post("/password/reset", response={202: Message, 400: Error, 429: Error}, auth=None)
+@router.post("/password/reset", response={202: Message, 400: ErrorOut, 429: ErrorOut}, auth=None)
 def password_reset(request, payload: ResetIn):
     """E-mail a password-reset link. The answer is the same for addresses with and without an
     account. Throttled per client address (429) and per e-mail address (silently)."""
@@ -211,7 +211,7 @@ def password_reset(request, payload: ResetIn):
     return Status(202, {"detail": RESET_ANSWER})
 
 
-@router.post("/password/reset/confirm", response={200: Message, 400: Error}, auth=None)
+@router.post("/password/reset/confirm", response={200: Message, 400: ErrorOut}, auth=None)
 def password_reset_confirm(request, payload: ResetConfirmIn):
     """Set a new password with the `uid` and `token` of the e-mailed link
     (…/password/reset/<uid>/<token>/). Revokes the account's API tokens."""
@@ -236,7 +236,7 @@ def _reset_user(uid: str, token: str) -> User:
     return user
 
 
-@router.post("/password/change", response={200: Message, 400: Error, 401: Error}, auth=AUTH)
+@router.post("/password/change", response={200: Message, 400: ErrorOut, 401: ErrorOut}, auth=AUTH)
 def password_change_api(request, payload: PasswordChangeIn):
     """Change the caller's password. Every API token of the account is revoked, this one too."""
     password_change(
@@ -245,12 +245,12 @@ def password_change_api(request, payload: PasswordChangeIn):
     return {"detail": "Your password is changed. Get a new token with the new password."}
 
 
-@router.get("/profile", response={200: AccountOut, 401: Error}, auth=AUTH)
+@router.get("/profile", response={200: AccountOut, 401: ErrorOut}, auth=AUTH)
 def profile(request):
     return _account(request.auth)
 
 
-@router.post("/profile", response={200: ProfileOut, 400: Error, 401: Error, 429: Error}, auth=AUTH)
+@router.post("/profile", response={200: ProfileOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut}, auth=AUTH)
 def profile_put(request, payload: ProfileIn):
     """Save the name printed on certificates and the preferred language. A different `email`
     gets a confirmation link; the address changes when it is followed
@@ -263,7 +263,7 @@ def profile_put(request, payload: ProfileIn):
     return {**_account(user), "email_change_pending": sent}
 
 
-@router.post("/change-email", response={200: AccountOut, 400: Error}, auth=None)
+@router.post("/change-email", response={200: AccountOut, 400: ErrorOut}, auth=None)
 def change_email(request, payload: LinkTokenIn):
     """Take the new address with the token of the link sent to it."""
     return _account(email_change_confirm(token=payload.token))

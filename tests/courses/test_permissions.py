@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.db import transaction
@@ -20,7 +21,7 @@ from django.test import Client
 
 from courses.enrolment import enrolment_create
 from courses.grading import grade_save
-from courses.models import Enrolment, EvidenceSubmission
+from courses.models import Cohort, Enrolment, EvidenceSubmission
 from tests.conftest import answers_for
 from tests.courses.helpers import ApiClient, levels_for, pdf_bytes, submit, upload
 
@@ -164,6 +165,11 @@ ROUTES = [
         setup=_second_version,
     ),
     Route("calendar of deadlines", "get", "/en/learn/calendar/", "login 200 200 200 200 200"),
+    # A forged invitation link is refused the same way for everyone (tests/courses/test_cohorts.py
+    # follows a real one).
+    Route(
+        "cohort invitation, forged", "get", "/en/cohorts/join/forged/", "400 400 400 400 400 400"
+    ),
     Route("new calendar address", "post", "/en/learn/calendar/reset/", "login 302 302 302 302 302"),
     Route(
         "calendar feed (the address is the key)",
@@ -301,6 +307,48 @@ ROUTES = [
         data=lambda w: {"answers": answers_for(w["check_page"])},
         setup=_checks_open,
     ),
+    # --- cohorts for staff (tests/courses/test_cohorts.py has the rules) ------------------------
+    Route("API cohorts", "get", "/cohorts", "401 403 403 403 403 200", api=True),
+    Route(
+        "API new cohort",
+        "post",
+        "/cohorts",
+        "401 403 403 403 403 201",
+        api=True,
+        data=lambda w: {"name": "Autumn", "page": w["qualification"], "starts_on": "2027-01-10"},
+    ),
+    Route(
+        "API import learners",
+        "post",
+        "/cohorts/{cohort}/imports",
+        "401 403 403 403 403 201",
+        api=True,
+        multipart=True,
+        data=lambda w: {"file": upload("learners.csv", b"email\nnew@example.org\n", "text/csv")},
+    ),
+    Route(
+        "API apply an import, no such import",
+        "post",
+        "/cohorts/{cohort}/imports/{import}/apply",
+        "401 403 403 403 403 404",
+        api=True,
+    ),
+    Route(
+        "API invite a learner",
+        "post",
+        "/cohorts/{cohort}/invitations",
+        "401 403 403 403 403 201",
+        api=True,
+        data=lambda w: {"email": "invited@example.org"},
+    ),
+    Route(
+        "API accept an invitation, forged",
+        "post",
+        "/cohort-invitations/accept",
+        "401 400 400 400 400 400",
+        api=True,
+        data=lambda w: {"token": "forged"},
+    ),
     Route(
         "API submit a project",
         "post",
@@ -431,6 +479,9 @@ def world(
         learner=enrolled, qualification=curriculum.trainer, statement="Delivered it. " * 5
     )
     lesson, check, project = curriculum.lessons()[0], curriculum.checks()[0], curriculum.project
+    cohort = Cohort.objects.create(
+        name="Matrix", page=curriculum.qualification, starts_on=date(2027, 1, 10)
+    )
     return {
         "people": {
             "anonymous": None,
@@ -463,6 +514,8 @@ def world(
         "section": project.report_sections[0].id,
         "number": 2,
         "answer": "accept",
+        "cohort": cohort.id,
+        "import": 999999,
     }
 
 
@@ -530,7 +583,7 @@ def test_every_courses_route_is_in_the_matrix():
     web = {
         resolve(dummy.sub("1", r.path)).url_name
         for r in ROUTES
-        if r.path.startswith(("/en/learn/", "/en/grading/"))
+        if r.path.startswith(("/en/learn/", "/en/grading/", "/en/cohorts/"))
     }
     assert set(_route_names(urlpatterns)) <= web
 
