@@ -121,7 +121,10 @@ RESET_ANSWER = (
 
 
 @router.post(
-    "/token", response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None, summary="Get a token"
+    "/token",
+    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
+    auth=None,
+    summary="Get a token",
 )
 def token(request, payload: TokenIn):
     """A bearer token for a username and password. Throttled per client address, and per
@@ -176,7 +179,9 @@ def confirm_email(request, payload: LinkTokenIn):
     return _account(email_confirm(token=payload.token))
 
 
-@router.post("/confirm-email/resend", response={202: Message, 401: ErrorOut, 429: ErrorOut}, auth=AUTH)
+@router.post(
+    "/confirm-email/resend", response={202: Message, 401: ErrorOut, 429: ErrorOut}, auth=AUTH
+)
 def confirm_email_resend(request):
     """Send the caller a new confirmation link."""
     user = request.auth
@@ -250,7 +255,9 @@ def profile(request):
     return _account(request.auth)
 
 
-@router.post("/profile", response={200: ProfileOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut}, auth=AUTH)
+@router.post(
+    "/profile", response={200: ProfileOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut}, auth=AUTH
+)
 def profile_put(request, payload: ProfileIn):
     """Save the name printed on certificates and the preferred language. A different `email`
     gets a confirmation link; the address changes when it is followed

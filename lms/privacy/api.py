@@ -13,7 +13,7 @@ from lms.storage import private_file_response
 router = Router(tags=["privacy"])
 
 
-class Error(Schema):
+class ErrorOut(Schema):
     detail: str
 
 
@@ -45,20 +45,20 @@ def _export(export: DataExport) -> dict:
     }
 
 
-@router.post("/exports", response={202: ExportOut, 401: Error}, auth=AUTH)
+@router.post("/exports", response={202: ExportOut, 401: ErrorOut}, auth=AUTH)
 def export_create(request):
     """Ask for a zip of everything held about you; a worker builds it and e-mails a link."""
     return Status(202, _export(data_export_request(user=request.auth)))
 
 
-@router.get("/exports", response={200: list[ExportOut], 401: Error}, auth=AUTH)
+@router.get("/exports", response={200: list[ExportOut], 401: ErrorOut}, auth=AUTH)
 def export_list(request):
     return [_export(e) for e in DataExport.objects.filter(user=request.auth)]
 
 
 @router.get(
     "/exports/{export_id}/file",
-    response={200: None, 401: Error, 404: Error},
+    response={200: None, 401: ErrorOut, 404: ErrorOut},
     auth=AUTH,
     url_name="privacy_export_file",
 )
@@ -70,7 +70,9 @@ def export_file(request, export_id: int):
     )
 
 
-@router.post("/account/delete", response={204: None, 400: Error, 401: Error, 403: Error}, auth=AUTH)
+@router.post(
+    "/account/delete", response={204: None, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut}, auth=AUTH
+)
 def account_delete(request, payload: DeleteIn):
     """Delete your account (confirm with your password). Issued certificates stay verifiable."""
     account_erase(user=request.auth, password=payload.password)

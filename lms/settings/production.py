@@ -34,3 +34,7 @@ CSRF_TRUSTED_ORIGINS = [env("LMS_BASE_URL").rstrip("/")]
 
 # Static files collected once per release: hashed names, so browsers may cache them for ever.
 STORAGES = storages_from_environment(os.environ, data_dir=DATA_DIR, static_manifest=True)
+
+# A wallet's redirect URI must be https in production; plain http to a loopback address is for
+# wallets under development and for the tests.
+OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["https"]}  # noqa: F405
