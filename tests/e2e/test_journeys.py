@@ -102,6 +102,13 @@ def test_learner_journey(stack, new_page, shots, journey, tmp_path):
     expect(page.locator("h1")).to_have_text("My learning")
     shots(page, "registered-dashboard")
 
+    # Confirm the address from the e-mail (enrolment waits for it; test_accounts.py looks closer).
+    confirmation = stack.wait_for_email(f"{username}@example.org")
+    body = confirmation.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(r"https?://\S*/confirm-email/\S*", body).group(0)
+    page.goto(re.sub(r"^https?://[^/]+", "", link))
+    expect(page.locator("main")).to_contain_text("Your email address is confirmed")
+
     # Switch to Chinese and back: the same page in the other language.
     page.click("button:has-text('中文')")
     expect(page).to_have_url(re.compile(r"/zh-hans/dashboard/$"))
