@@ -108,6 +108,7 @@ def test_learner_journey(stack, new_page, shots, journey, tmp_path):
     link = re.search(r"https?://\S*/confirm-email/\S*", body).group(0)
     page.goto(re.sub(r"^https?://[^/]+", "", link))
     expect(page.locator("main")).to_contain_text("Your email address is confirmed")
+    page.goto("/en/dashboard/")
 
     # Switch to Chinese and back: the same page in the other language.
     page.click("button:has-text('中文')")
