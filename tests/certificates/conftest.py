@@ -14,12 +14,15 @@ shared transaction.
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
+from certificates import offline_verifier as offline
 from certificates.issuance import certificate_issue
 from certificates.models import Award, Certificate
 from courses.enrolment import enrolment_create
@@ -265,3 +268,18 @@ def without(document: dict, path: tuple) -> dict:
     changed = copy.deepcopy(document)
     del _parent(changed, path)[path[-1]]
     return changed
+
+
+def write(path: Path, document) -> Path:
+    """`document` as JSON in the file at `path`."""
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def run(capsys, *args) -> tuple[int, dict[str, str], str]:
+    """The offline verifier run with `args`: exit code, {first word: rest of line} of the
+    output, and stderr."""
+    code = offline.main([str(a) for a in args])
+    captured = capsys.readouterr()
+    lines = dict(line.split(": ", 1) for line in captured.out.splitlines())
+    return code, lines, captured.err

@@ -31,21 +31,9 @@ from certificates.dates import xsd_datetime
 from certificates.issuance import certificate_revoke
 from certificates.keys import did_document
 from certificates.signing import sign
-from tests.certificates.conftest import OutsideKey, with_value
+from tests.certificates.conftest import OutsideKey, run, with_value, write
 
 SITE_DID = "did:web:testserver"
-
-
-def write(path: Path, document) -> Path:
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return path
-
-
-def run(capsys, *args) -> tuple[int, dict[str, str], str]:
-    code = offline.main([str(a) for a in args])
-    captured = capsys.readouterr()
-    lines = dict(line.split(": ", 1) for line in captured.out.splitlines())
-    return code, lines, captured.err
 
 
 @pytest.fixture(autouse=True)

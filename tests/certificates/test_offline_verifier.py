@@ -24,24 +24,13 @@ from tests.certificates.conftest import (
     issue,
     plain_pdf,
     re_signed,
+    run,
     with_value,
+    write,
 )
 from tests.conftest import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def write(path: Path, document) -> Path:
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return path
-
-
-def run(capsys, *args) -> tuple[int, dict[str, str], str]:
-    """Exit code, {first word: rest of line} of the output, and stderr."""
-    code = offline.main([str(a) for a in args])
-    captured = capsys.readouterr()
-    lines = dict(line.split(": ", 1) for line in captured.out.splitlines())
-    return code, lines, captured.err
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.accessibility import serious_violations
 from tests.support.stack import ROOT
 
 PASSWORD = "Cluster-manager-2026!"
@@ -31,15 +32,6 @@ def _link(message, part: str) -> str:
     match = re.search(rf"https?://\S*{part}\S*", body)
     assert match, body
     return re.sub(r"^https?://[^/]+", "", match.group(0))
-
-
-def _axe_problems(axe, page, name: str) -> list[str]:
-    results = axe.run(page)
-    return [
-        f"{name}: {v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.fixture
@@ -184,7 +176,7 @@ def test_account_pages_pass_axe_at_both_widths_and_are_photographed(stack, new_p
         page = new_page(viewport={"width": width, "height": 900})
         for name, url in anonymous_pages.items():
             page.goto(url)
-            problems += _axe_problems(axe, page, f"{name} at {width}")
+            problems += serious_violations(page, f"{name} at {width}", axe)
         page.goto("/en/accounts/login/")
         page.fill("#id_username", newcomer["username"])
         page.fill("#id_password", PASSWORD)
@@ -192,7 +184,7 @@ def test_account_pages_pass_axe_at_both_widths_and_are_photographed(stack, new_p
         expect(page.locator("h1")).to_be_visible()
         for name, url in signed_in_pages.items():
             page.goto(url)
-            problems += _axe_problems(axe, page, f"{name} at {width}")
+            problems += serious_violations(page, f"{name} at {width}", axe)
         # Pictures for the learner guide.
         suffix = "" if label == "desktop" else "-phone"
         page.goto("/en/accounts/profile/")

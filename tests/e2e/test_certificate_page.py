@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.accessibility import assert_fits, serious_violations
+
 LEARNER = "cert-page-learner"
 PASSWORD = "a-strong-learner-passphrase"
 
@@ -142,11 +144,6 @@ def test_the_certificate_pages_pass_axe(stack, new_page, shots, certificate_id, 
         if name == "verify-result":
             current.locator("details summary").click()
         shots(current, f"{name}-{viewport['width']}")
-        results = axe.run(current)
-        serious = [
-            v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-        ]
-        problems += [f"{name}: {v['id']} ({v['impact']}): {v['help']}" for v in serious]
-        width = current.evaluate("document.documentElement.scrollWidth")
-        assert width <= viewport["width"] + 1, f"{name} scrolls sideways ({width}px)"
+        problems += serious_violations(current, name, axe)
+        assert_fits(current, name, viewport["width"])
     assert not problems, "\n".join(problems)

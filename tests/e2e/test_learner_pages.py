@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.accessibility import assert_fits, serious_violations
 from tests.support.stack import ROOT
 
 QUALIFICATION = "certified-cluster-manager"
@@ -309,14 +310,6 @@ def test_new_and_changed_pages_have_no_serious_accessibility_violations(
     for who, name, url in checks:
         who.goto(url)
         shots(who, name)
-        results = axe.run(who)
-        serious = [
-            v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-        ]
-        problems += [
-            f"{name}: {v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
-            for v in serious
-        ]
-        width = who.evaluate("document.documentElement.scrollWidth")
-        assert width <= viewport["width"] + 1, f"{name} scrolls sideways ({width}px)"
+        problems += serious_violations(who, name, axe)
+        assert_fits(who, name, viewport["width"])
     assert not problems, "\n".join(problems)

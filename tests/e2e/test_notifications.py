@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.accessibility import assert_fits, serious_violations
 from tests.support.stack import ROOT
 
 QUALIFICATION = "certified-cluster-manager"
@@ -185,16 +186,8 @@ def test_notification_pages_have_no_serious_accessibility_violations(
     for name, url in urls.items():
         page.goto(url)
         shots(page, name)
-        results = axe.run(page)
-        serious = [
-            v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-        ]
-        problems += [
-            f"{name}: {v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
-            for v in serious
-        ]
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= viewport["width"] + 1, f"{name} scrolls sideways ({width}px)"
+        problems += serious_violations(page, name, axe)
+        assert_fits(page, name, viewport["width"])
     assert not problems, "\n".join(problems)
     if viewport["width"] == 390:
         page.goto("/en/notifications/")

@@ -17,6 +17,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.lms.obapi.spec import SPEC, VC2_DIFFERENCES, schema_errors
+from tests.support.accessibility import assert_fits, serious_violations
 from tests.support.stack import ROOT
 
 GUIDES = ROOT / "docs" / "images" / "guides"
@@ -232,13 +233,7 @@ def test_the_consent_page_is_accessible(stack, new_page, shots, certificate_id, 
         shots(page, name)
         if viewport["width"] == 390 and language == "en":
             page.screenshot(path=str(GUIDES / "ob-api-consent-phone.png"), full_page=True)
-        results = axe.run(page)
-        problems += [
-            f"{name}: {v['id']} ({v['impact']}): {v['help']}"
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= viewport["width"] + 1, f"{name} scrolls sideways ({width}px)"
+        problems += serious_violations(page, name, axe)
+        assert_fits(page, name, viewport["width"])
     assert "允许" in page.locator("h1").inner_text()
     assert not problems, "\n".join(problems)
