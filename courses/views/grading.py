@@ -186,7 +186,8 @@ def _grading_context(request, submission, form_state=None):
         ],
         "changes": changes,
         "total_weight": sum(c["weight"] for c in rubric),
-        "history": history,
+        # A team's members are graded one by one: the history shown is the current member's.
+        "history": history.filter(grade__learner_id=current["id"]),
         "feedback_text": (form_state or {}).get(
             "feedback", current["grade"].feedback if current["grade"] else ""
         ),

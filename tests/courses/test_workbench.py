@@ -126,6 +126,27 @@ def test_a_team_submission_stays_to_grade_until_every_member_is_graded(
     assert queue_counts(instructor)["graded"] == 1
 
 
+def test_a_team_members_page_shows_the_history_of_that_members_grade_only(
+    client, curriculum, enrolled, other_learner, instructor
+):
+    set_moderation(curriculum.qualification, False)
+    enrolment_create(learner=other_learner, page=curriculum.qualification)
+    [invitation] = team_invite(
+        inviter=enrolled, project=curriculum.project, usernames=[other_learner.username]
+    )
+    invitation_accept(learner=other_learner, invitation_id=invitation.id)
+    submission = submit(enrolled, curriculum.project).submission
+    release(instructor, submission, 3, learner_id=enrolled.id, reason="Marked the leader")
+    release(instructor, submission, 4, learner_id=other_learner.id, reason="Marked the member")
+
+    url = f"/en/grading/submissions/{submission.id}/"
+    leader = _get(client, instructor, url, learner=enrolled.id).content.decode()
+    member = _get(client, instructor, url, learner=other_learner.id).content.decode()
+    assert "Marked the leader" in leader and "Marked the member" not in leader
+    assert "Marked the member" in member and "Marked the leader" not in member
+    assert f"History of the grade for {other_learner.display_name}" in member
+
+
 def test_filters_narrow_the_queue(curriculum, two_learners, enrolled, instructor):
     first, second = two_learners
     Submission.objects.filter(id=first.id).update(
