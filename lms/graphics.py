@@ -287,7 +287,7 @@ def _chart_root(chart_id: str, title: str, desc: str, height: int, standalone: b
     return root
 
 
-def _short(text: str, limit: int = 32) -> str:
+def _short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
