@@ -302,12 +302,13 @@ class Replay:
         attacks = []
         for name, (filename, content) in uploads.items():
             code = 413 if name in too_large else 400
+            item = "2" if code == 413 else "7" if name == "duplicate JSON keys" else "4"
             word = "Tampered" if code == 400 else "too large"
             if name == "upload over 10 MB":
                 word = "larger than 10 MB"
             attacks.append(
                 Attack(
-                    "2/4" if code == 413 else "4/7",
+                    item,
                     f"{name} (API)",
                     f"{code} {word}",
                     lambda f=filename, c=content, code=code, word=word: answered(
@@ -318,7 +319,7 @@ class Replay:
             )
             attacks.append(
                 Attack(
-                    "2/4" if code == 413 else "4/7",
+                    item,
                     f"{name} (page)",
                     f"{code}, the page says why",
                     lambda f=filename, c=content, code=code: answered(
@@ -729,20 +730,6 @@ class Replay:
                 "password-reset flooding: the 11th request from one address",
                 "429",
                 reset_flood,
-            ),
-            Attack(
-                "7",
-                "duplicate JSON keys in a credential",
-                "400 Tampered",
-                lambda: answered(
-                    self.api_upload(
-                        "credential.json",
-                        json.dumps(self.world.holder.credential)
-                        .replace('"credentialSubject": {', '"credentialSubject": {"name": "M", ', 1)
-                        .encode(),
-                    ),
-                    lambda a: a.status == 400 and "repeats the key" in a.text,
-                ),
             ),
             Attack(
                 "7", "a zip whose declared size lies, submitted as report.docx", "400", lying_zip
