@@ -15,7 +15,7 @@ RUN_ENV := LMS_DATA_DIR="$${LMS_DATA_DIR:-$(CURDIR)/var}" \
 	DJANGO_SETTINGS_MODULE="$${DJANGO_SETTINGS_MODULE:-lms.settings.dev}"
 PYTEST := env -u DJANGO_SETTINGS_MODULE -u LMS_BASE_URL $(VENV)/bin/pytest --ds=lms.settings.test
 
-.PHONY: help install interop-counterparts run prepare test test-faults test-scale test-interop e2e lint format messages audit bench clean
+.PHONY: help install interop-counterparts run prepare test test-faults test-scale test-interop e2e lint format messages audit bench attack-replay clean
 
 help:
 	@echo "make run          start the site, a Celery worker and beat on PORT (default 8000)"
@@ -26,6 +26,7 @@ help:
 	@echo "make test-interop run xAPI and LTI 1.3 against a real LRS (Ralph) and LTI platform"
 	@echo "make e2e          run the browser journeys in Chromium"
 	@echo "make lint         ruff, the import-linter contracts, Django's checks and missing migrations"
+	@echo "make attack-replay  issue 17's attacks against a running site (needs PostgreSQL and Redis)"
 
 # uv installs the dependencies in seconds where pip takes minutes; pip is the fallback.
 $(VENV)/.installed: pyproject.toml
@@ -109,6 +110,12 @@ bench: install
 	$(PY) bench/progress.py
 	$(PY) bench/certificates.py
 	$(PY) bench/verify_load.py
+
+# Issue 17's attacks replayed against a site started for the run (gunicorn, production settings,
+# a throwaway database beside DATABASE_URL's; REDIS_URL's Redis), then the offline verifier on
+# hostile files. Prints each attack's expected refusal and what came back, then refused=N/M.
+attack-replay: install
+	$(PY) bench/attack_replay.py
 
 clean:
 	rm -rf var/test test-results $(INTEROP_VENV)
