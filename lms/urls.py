@@ -11,6 +11,7 @@ from lms.accounts import views as account_views
 from lms.api import api
 from lms.health import healthz
 from lms.home.views import dashboard
+from lms.obapi import views as obapi_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -29,6 +30,11 @@ urlpatterns += i18n_patterns(
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", account_views.register, name="register"),
     path("accounts/profile/", account_views.profile, name="profile"),
+    path(
+        "accounts/wallets/<int:application_id>/revoke/",
+        obapi_views.wallet_revoke,
+        name="wallet_revoke",
+    ),
     path("accounts/", include("lms.accounts.urls")),
     path("accounts/privacy/", include("lms.privacy.urls")),
     path("dashboard/", dashboard, name="dashboard"),
