@@ -12,6 +12,7 @@ from lms.api import api
 from lms.health import healthz
 from lms.home.views import dashboard
 from lms.obapi import views as obapi_views
+from lms.privacy import views as privacy_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -38,6 +39,8 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("lms.accounts.urls")),
     path("accounts/privacy/", include("lms.privacy.urls")),
     path("dashboard/", dashboard, name="dashboard"),
+    path("privacy/", privacy_views.privacy_notice, name="privacy_notice"),
+    path("terms/", privacy_views.terms_of_use, name="terms_of_use"),
     path("", include("lms.notifications.urls")),
     path("", include("courses.urls")),
     path("", include(wagtail_urls)),

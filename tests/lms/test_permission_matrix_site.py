@@ -220,6 +220,8 @@ ROUTES = [
     # --- lms: pages ---------------------------------------------------------------------------
     Route("site root", "get", "/", "302 302 302 302 302 302", check=_redirects_to("/en/")),
     Route("home", "get", "/en/", ALL_200),
+    Route("privacy notice", "get", "/en/privacy/", ALL_200),
+    Route("terms of use", "get", "/en/terms/", ALL_200),
     Route(
         "login form",
         "get",
