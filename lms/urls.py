@@ -11,6 +11,8 @@ from lms.accounts import views as account_views
 from lms.api import api
 from lms.health import healthz
 from lms.home.views import dashboard
+from lms.obapi import views as obapi_views
+from lms.privacy import views as privacy_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -29,9 +31,16 @@ urlpatterns += i18n_patterns(
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", account_views.register, name="register"),
     path("accounts/profile/", account_views.profile, name="profile"),
+    path(
+        "accounts/wallets/<int:application_id>/revoke/",
+        obapi_views.wallet_revoke,
+        name="wallet_revoke",
+    ),
     path("accounts/", include("lms.accounts.urls")),
     path("accounts/privacy/", include("lms.privacy.urls")),
     path("dashboard/", dashboard, name="dashboard"),
+    path("privacy/", privacy_views.privacy_notice, name="privacy_notice"),
+    path("terms/", privacy_views.terms_of_use, name="terms_of_use"),
     path("", include("lms.notifications.urls")),
     path("", include("courses.urls")),
     path("", include(wagtail_urls)),

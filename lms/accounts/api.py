@@ -30,6 +30,7 @@ from .services import (
 )
 from .throttle import (
     email_link_throttled,
+    register_ip_throttled,
     reset_address_throttled,
     reset_ip_throttled,
     sign_in_throttled,
@@ -37,6 +38,10 @@ from .throttle import (
 
 router = Router(tags=["auth"])
 TOO_MANY = "Too many requests. Wait a few minutes and try again."
+TOO_MANY_REGISTRATIONS = (
+    "Too many accounts were registered from this address in the last hour. Wait an hour and "
+    "try again."
+)
 
 
 class ErrorOut(Schema):
@@ -168,7 +173,10 @@ def token_delete(request, token_id: int):
 )
 def register(request, payload: RegisterIn):
     """Create a learner account. It can enrol once the e-mailed link confirms its address
-    (`confirmation: "pending"`); see POST /auth/confirm-email."""
+    (`confirmation: "pending"`); see POST /auth/confirm-email. Throttled per client address,
+    together with the web form (429)."""
+    if register_ip_throttled(request):
+        raise HttpError(429, TOO_MANY_REGISTRATIONS)
     user = learner_register(**payload.dict())
     return Status(201, {**_account(user), "confirmation": "pending"})
 

@@ -1,10 +1,12 @@
-"""Throttles of the account endpoints: signing in, tokens, password resets, links by e-mail.
+"""Throttles of the account endpoints: signing in, tokens, registering, password resets, links
+by e-mail; and of the Open Badges API's client registration.
 
 Sign-in attempts are counted per client address, and per address *and* username together: a
 username alone would let anyone lock its owner out by failing on purpose from elsewhere.
 Password-reset requests are counted per client address (refused past the rate) and per e-mail
 address (past the rate no more messages go out, but the answer stays the same, so it says
-nothing about whether an account has that address).
+nothing about whether an account has that address). Registration attempts (the web form and
+the API count together, valid or not) and wallet registrations are counted per client address.
 """
 
 import hashlib
@@ -18,6 +20,8 @@ LOGIN_IP_RATE = "30/5m"
 RESET_IP_RATE = "10/h"
 RESET_ADDRESS_RATE = "3/h"
 EMAIL_LINK_RATE = "5/h"
+REGISTER_IP_RATE = "20/h"
+CLIENT_REGISTER_IP_RATE = "20/h"
 
 
 def _digest(value: str) -> str:
@@ -52,3 +56,13 @@ def reset_address_throttled(request, email: str) -> bool:
 def email_link_throttled(request, user_id: int) -> bool:
     """Resending a confirmation or asking for an address change: a few messages an hour."""
     return _hit(request, "accounts.email-link", str(user_id), EMAIL_LINK_RATE)
+
+
+def register_ip_throttled(request) -> bool:
+    """Count one attempt to create an account (web form or API) from the client's address."""
+    return _hit(request, "accounts.register.ip", client_ip(request), REGISTER_IP_RATE)
+
+
+def client_register_ip_throttled(request) -> bool:
+    """Count one wallet (OAuth client) registration from the client's address."""
+    return _hit(request, "obapi.register.ip", client_ip(request), CLIENT_REGISTER_IP_RATE)

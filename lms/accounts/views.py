@@ -35,6 +35,7 @@ from .throttle import (
     LOGIN_IP_RATE,
     LOGIN_RATE,
     email_link_throttled,
+    register_ip_throttled,
     reset_address_throttled,
     reset_ip_throttled,
 )
@@ -88,6 +89,18 @@ def register(request):
             "email": request.GET.get("email", ""),
         },
     )
+    if request.method == "POST" and register_ip_throttled(request):
+        # What was typed stays in the form (not the password), unchecked, for a later try.
+        kept = RegistrationForm(
+            initial={
+                name: request.POST.get(name, "")
+                for name in form.fields
+                if name != "password" and name in request.POST
+            }
+            | {"preferred_language": request.POST.get("preferred_language", request.LANGUAGE_CODE)}
+        )
+        context = {"form": kept, "next": next_url, "throttled": True}
+        return render(request, "accounts/register.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user = learner_register(**form.cleaned_data)

@@ -14,6 +14,7 @@ from django.utils.timezone import is_naive, make_aware
 from ninja import NinjaAPI
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
+from lms.accounts.throttle import client_register_ip_throttled
 from lms.obapi import scopes, services
 from lms.obapi.discovery import endpoint, service_description
 from lms.obapi.registration import RegistrationError, client_register
@@ -100,7 +101,18 @@ def discovery(request):
 
 @api.post("/register", auth=None)
 def register(request):
-    """RFC 7591 registration; its errors are RFC 7591's ({"error", "error_description"})."""
+    """RFC 7591 registration; its errors are RFC 7591's ({"error", "error_description"}).
+    Throttled per client address (429)."""
+    if client_register_ip_throttled(request):
+        return JsonResponse(
+            {
+                "error": "temporarily_unavailable",
+                "error_description": "Too many clients were registered from this address in "
+                "the last hour. Wait an hour and try again.",
+            },
+            status=429,
+            headers={"Cache-Control": "no-store"},
+        )
     try:
         metadata = json.loads(request.body)
     except (UnicodeDecodeError, ValueError):

@@ -1,5 +1,6 @@
 """What a wallet reads and changes through the Open Badges API: the learner's valid credentials
-(paged), the learner's profile, and the answer to a credential sent to this site."""
+(paged), the learner's profile, and the answer to a credential sent to this site; and what the
+learner sees and does on the profile page: the wallets that have access, and revoking it."""
 
 from __future__ import annotations
 
@@ -7,16 +8,28 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
+from oauth2_provider.settings import oauth2_settings
 
 from certificates import states
 from certificates.models import Certificate
 from certificates.selectors import certificate_status
 from lms.accounts.validators import validate_no_control_characters
+from lms.obapi import scopes as ob_scopes
+from lms.obapi.models import SpentCode
+from lms.obapi.validator import tokens_revoke
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -177,3 +190,100 @@ def profile_update(*, user, data) -> dict:
             user.full_name = name
             user.save(update_fields=["full_name"])
     return profile_of(user)
+
+
+# --- the learner's wallets --------------------------------------------------------------------
+
+
+@dataclass
+class WalletAccess:
+    """A wallet (an OAuth client registered here) that holds a live token for the learner.
+
+    `allowed_at`: when the learner last allowed it on the consent page (the code exchanged);
+    `last_token_at`: when the site last issued it a token (at that consent or a refresh). The
+    site does not record each call a wallet makes, so there is no "last used"."""
+
+    application_id: int
+    name: str
+    client_uri: str
+    scopes: list[str]
+    allowed_at: datetime | None
+    last_token_at: datetime
+
+    @property
+    def client_host(self) -> str:
+        return urlsplit(self.client_uri).netloc
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [str(ob_scopes.LABELS.get(scope, scope)) for scope in self.scopes]
+
+
+def _refresh_window() -> timedelta | None:
+    seconds = oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS
+    return timedelta(seconds=seconds) if seconds else None
+
+
+def _live_tokens(user, application_id: int | None = None):
+    """The learner's access tokens that still work, or can still be refreshed, for wallets."""
+    now = timezone.now()
+    window = _refresh_window()
+    query = get_access_token_model().objects.filter(
+        user=user, application__wallet_client__isnull=False
+    )
+    if application_id is not None:
+        query = query.filter(application_id=application_id)
+    live = []
+    for token in query.select_related("application__wallet_client"):
+        refresh = getattr(token, "refresh_token", None)
+        refreshable = (
+            refresh is not None
+            and refresh.revoked is None
+            and (window is None or token.expires + window > now)
+        )
+        if token.expires > now or refreshable:
+            live.append(token)
+    return live
+
+
+def wallet_access_of(user) -> list[WalletAccess]:
+    """The wallets that can reach the learner's account now, most recently issued a token first."""
+    by_application: dict[int, list] = {}
+    for token in _live_tokens(user):
+        by_application.setdefault(token.application_id, []).append(token)
+    allowed = {}
+    for spent in SpentCode.objects.filter(user=user, application_id__in=by_application).order_by(
+        "granted_at"
+    ):
+        allowed[spent.application_id] = spent.granted_at
+    access = []
+    for application_id, tokens in by_application.items():
+        application = tokens[0].application
+        granted = {scope for token in tokens for scope in token.scope.split()}
+        access.append(
+            WalletAccess(
+                application_id=application_id,
+                name=application.name,
+                client_uri=application.wallet_client.client_uri,
+                scopes=[scope for scope in ob_scopes.ALL if scope in granted],
+                allowed_at=allowed.get(application_id),
+                last_token_at=max(token.created for token in tokens),
+            )
+        )
+    return sorted(access, key=lambda a: a.last_token_at, reverse=True)
+
+
+def wallet_access_revoke(*, user, application_id: int) -> bool:
+    """Cut a wallet off the learner's account: its access and refresh tokens are revoked, and a
+    code not yet exchanged is dropped, so it must ask the learner again. Returns False when the
+    wallet has no live access to this learner (nothing to revoke, or not the learner's)."""
+    with transaction.atomic():
+        if not _live_tokens(user, application_id):
+            return False
+        application = get_application_model().objects.get(pk=application_id)
+        tokens_revoke(application=application, user=user)
+        get_grant_model().objects.filter(application=application, user=user).delete()
+        get_refresh_token_model().objects.filter(
+            application=application, user=user, revoked__isnull=True
+        ).update(revoked=timezone.now())
+    return True

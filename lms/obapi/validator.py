@@ -17,18 +17,20 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def tokens_revoke(*, application, user, since) -> int:
-    """Revoke every token the application holds for the user issued since `since`: the tokens
-    bought with a replayed code, and any refreshed from them. Returns how many were revoked."""
+def tokens_revoke(*, application, user, since=None) -> int:
+    """Revoke every token the application holds for the user issued since `since` (all of them
+    without it): the tokens bought with a replayed code, and any refreshed from them, or every
+    token of a wallet the learner cut off. Returns how many were revoked."""
+    issued = {"created__gte": since} if since is not None else {}
     revoked = 0
     for refresh in get_refresh_token_model().objects.filter(
-        application=application, user=user, created__gte=since, revoked__isnull=True
+        application=application, user=user, revoked__isnull=True, **issued
     ):
         refresh.revoke()
         revoked += 1
     deleted, _ = (
         get_access_token_model()
-        .objects.filter(application=application, user=user, created__gte=since)
+        .objects.filter(application=application, user=user, **issued)
         .delete()
     )
     return revoked + deleted

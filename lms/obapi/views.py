@@ -1,12 +1,20 @@
 """The OAuth 2.0 side of the Open Badges API, on django-oauth-toolkit: the learner's consent page
-(the authorization endpoint), and the token and revocation endpoints as the toolkit serves them."""
+(the authorization endpoint), and the token and revocation endpoints as the toolkit serves them;
+and the profile page's button that takes a wallet's access away."""
 
 from urllib.parse import urlsplit
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from oauth2_provider.views import AuthorizationView
 
 from lms.obapi import scopes
 from lms.obapi.models import WalletClient
+from lms.obapi.services import wallet_access_revoke
 
 
 class ConsentView(AuthorizationView):
@@ -37,3 +45,17 @@ class ConsentView(AuthorizationView):
                 scopes.LABELS.get(scope, scope) for scope in context.get("scopes", [])
             ]
         return context
+
+
+@login_required
+@require_POST
+def wallet_revoke(request, application_id: int):
+    """The learner's "Revoke access" on the profile page. A wallet without access to this
+    learner (or another learner's) is 404."""
+    if not wallet_access_revoke(user=request.user, application_id=application_id):
+        raise Http404
+    messages.success(
+        request,
+        _("Access revoked: the wallet can no longer read or change anything on your account."),
+    )
+    return redirect("profile")

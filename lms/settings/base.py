@@ -4,6 +4,7 @@ The variables are listed in README.md; nothing secret has a literal default here
 """
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -260,6 +261,12 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 # For django.core.mail.backends.filebased.EmailBackend (the e2e stack reads its mail there).
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Cluster Manager Academy <academy@localhost>")
+# The address the privacy notice and the terms of use give for questions, data requests and
+# complaints; unset, the address DEFAULT_FROM_EMAIL sends from.
+CONTACT_EMAIL = env("LMS_CONTACT_EMAIL") or parseaddr(DEFAULT_FROM_EMAIL)[1]
+# How long the servers' logs are kept, as the privacy notice tells learners: set it to what the
+# deployment's log rotation keeps.
+LOG_RETENTION_DAYS = int(env("LMS_LOG_RETENTION_DAYS", "30"))
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Cluster Manager Academy"

@@ -237,3 +237,46 @@ def test_the_consent_page_is_accessible(stack, new_page, shots, certificate_id, 
         assert_fits(page, name, viewport["width"])
     assert "允许" in page.locator("h1").inner_text()
     assert not problems, "\n".join(problems)
+
+
+def test_the_learner_sees_the_wallet_on_the_profile_and_revokes_its_access(
+    stack, new_page, shots, certificate_id
+):
+    """The profile lists the wallet the learner allowed, in plain words; "Revoke access" signs
+    it out: its access token is refused and its refresh token buys nothing."""
+    wallet = PythonWallet(stack.base_url)
+    page = new_page(viewport={"width": 1280, "height": 900})
+    query = _consent_in_browser(page, wallet)
+    tokens = wallet.exchange(query["code"])
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert requests.get(f"{wallet.api}/profile", headers=bearer, timeout=30).status_code == 200
+
+    page.goto("/en/accounts/profile/")
+    section = page.locator("#wallets")
+    entry = section.locator("[data-testid=wallet]").filter(has_text="Pocket Wallet").last
+    expect(entry).to_contain_text("wallet.example.org")
+    expect(entry.locator(".wallet-scopes li")).to_have_count(4)
+    expect(entry).to_contain_text("Read your valid certificates")
+    expect(entry).to_contain_text("Last token issued")
+    section.scroll_into_view_if_needed()
+    shots(page, "profile-wallets")
+    section.screenshot(path=str(GUIDES / "profile-wallets-1280.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_fits(page, "profile-wallets-390", 390)
+    section.screenshot(path=str(GUIDES / "profile-wallets-390.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    count = section.locator("[data-testid=wallet]").count()
+    entry.get_by_role("button", name="Revoke access for Pocket Wallet").click()
+    expect(page.locator(".message-success")).to_contain_text("Access revoked")
+    expect(page.locator("#wallets [data-testid=wallet]")).to_have_count(count - 1)
+
+    assert requests.get(f"{wallet.api}/profile", headers=bearer, timeout=30).status_code == 401
+    refreshed = requests.post(
+        wallet.flow["tokenUrl"],
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=(wallet.client_id, wallet.secret),
+        timeout=30,
+    )
+    assert refreshed.status_code == 400
+    assert refreshed.json()["error"] == "invalid_grant"

@@ -202,6 +202,13 @@ def _learner_token_kept_unless_learner(w, role, response):
     assert ApiToken.objects.filter(pk=w["learner_token"]).exists() is (role != "learner"), role
 
 
+def _learner_wallet_kept_unless_learner(w, role, response):
+    from oauth2_provider.models import get_access_token_model
+
+    tokens = get_access_token_model().objects.filter(application_id=w["learner_wallet"])
+    assert tokens.exists() is (role != "learner"), role
+
+
 def _learner_credentials(w, user):
     return {"username": w["people"]["learner"].username, "password": PASSWORD}
 
@@ -213,6 +220,8 @@ ROUTES = [
     # --- lms: pages ---------------------------------------------------------------------------
     Route("site root", "get", "/", "302 302 302 302 302 302", check=_redirects_to("/en/")),
     Route("home", "get", "/en/", ALL_200),
+    Route("privacy notice", "get", "/en/privacy/", ALL_200),
+    Route("terms of use", "get", "/en/terms/", ALL_200),
     Route(
         "login form",
         "get",
@@ -355,6 +364,13 @@ ROUTES = [
         "/en/accounts/tokens/{learner_token}/revoke/",
         "login 302 302 302 302 302",
         check=_learner_token_kept_unless_learner,
+    ),
+    Route(
+        "revoke the learner's wallet access",
+        "post",
+        "/en/accounts/wallets/{learner_wallet}/revoke/",
+        "login 302 404 404 404 404",
+        check=_learner_wallet_kept_unless_learner,
     ),
     Route("download my data", "get", "/en/accounts/privacy/data/", "login 200 200 200 200 200"),
     Route("prepare my data", "post", "/en/accounts/privacy/data/", "login 302 302 302 302 302"),
@@ -871,6 +887,7 @@ def _site(django_db_setup, django_db_blocker, _key_dir):
             files.append(Path(document.file.path))
             learner_token, learner_export = _learner_token_and_export(learner)
             files.append(Path(learner_export.archive.path))
+            learner_wallet = _learner_wallet(learner)
             learner_notification = Notification.objects.create(
                 user=learner, key="matrix-notification", subject="Welcome", link="/en/"
             )
@@ -898,6 +915,7 @@ def _site(django_db_setup, django_db_blocker, _key_dir):
                 "restricted_page": course_two.id,
                 "learner_token": learner_token,
                 "learner_export": learner_export.pk,
+                "learner_wallet": learner_wallet,
                 "learner_notification": learner_notification.pk,
                 "missing_batch": 999999,
             }
@@ -906,6 +924,38 @@ def _site(django_db_setup, django_db_blocker, _key_dir):
         django_settings.ISSUER_KEY_DIR = key_dir
         for file in files:
             file.unlink(missing_ok=True)
+
+
+def _learner_wallet(learner):
+    """A wallet (OAuth client) holding a live access token for the learner (by application id)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model, get_application_model
+
+    from lms.obapi import scopes
+    from lms.obapi.models import WalletClient
+
+    Application = get_application_model()
+    application = Application.objects.create(
+        name="Matrix Wallet",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://wallet.example.org/callback",
+    )
+    WalletClient.objects.create(
+        application=application,
+        scope=scopes.CREDENTIAL_READ,
+        client_uri="https://wallet.example.org/",
+    )
+    get_access_token_model().objects.create(
+        user=learner,
+        application=application,
+        token="matrix-wallet-access-token",
+        scope=scopes.CREDENTIAL_READ,
+        expires=timezone.now() + timedelta(hours=1),
+    )
+    return application.pk
 
 
 def _learner_token_and_export(learner):
