@@ -37,6 +37,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import CSS, DEFAULT_OPTIONS, HTML, Attachment
 from weasyprint.images import SVGImage, get_image_from_uri
+from weasyprint.matrix import Matrix
 from weasyprint.pdf import fonts as weasyprint_fonts
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -464,6 +465,78 @@ class _Detached:
         )
 
 
+_TRACKED = (
+    "_current_color",
+    "_current_color_stroke",
+    "_current_alpha",
+    "_current_alpha_stroke",
+    "_current_font",
+    "_current_font_size",
+    "_old_font",
+    "_old_font_size",
+)
+
+
+def _stream_state(stream) -> tuple:
+    """What WeasyPrint's page stream remembers that changes the operators it writes next: the
+    colour, opacity and font set last (not written again), and the transformation matrices."""
+    return (
+        tuple(getattr(stream, name) for name in _TRACKED),
+        [Matrix(matrix=[list(row) for row in matrix]) for matrix in stream._ctm_stack],
+    )
+
+
+def _stream_resources(stream) -> dict[str, set]:
+    names = {kind: set(values) for kind, values in stream._resources.items()}
+    return {**names, "fonts": set(stream._fonts), "images": set(stream._images)}
+
+
+class _ReplayedSVG:
+    """A cached SVG graphic (the drawn seal: a path of some 1,700 numbers) drawn for real once
+    per size, page state and place, its PDF operators kept and appended again on the next
+    certificates instead of parsing and transforming every point anew. Kept only when the
+    drawing wrote no text and added nothing to the page's resources but opacity states (a
+    replay would register no font, image, pattern or shading); otherwise drawn every time."""
+
+    def __init__(self, image: SVGImage):
+        self.image = image
+        self.drawings: dict[str, tuple | None] = {}
+
+    def get_intrinsic_size(self, resolution, font_size):
+        return self.image.get_intrinsic_size(resolution, font_size)
+
+    def draw(self, stream, concrete_width, concrete_height, style):
+        key = repr((concrete_width, concrete_height, _stream_state(stream)))
+        drawing = self.drawings.get(key)
+        if drawing is not None:
+            operators, states, (tracked, matrices) = drawing
+            for name, state in states.items():
+                stream._resources["ExtGState"].setdefault(name, state)
+            stream.stream.extend(operators)
+            for name, value in zip(_TRACKED, tracked, strict=True):
+                setattr(stream, name, value)
+            stream._ctm_stack = [Matrix(matrix=[list(row) for row in m]) for m in matrices]
+            return
+        before, start = _stream_resources(stream), len(stream.stream)
+        self.image.draw(stream, concrete_width, concrete_height, style)
+        if key in self.drawings:  # found not to replay before
+            return
+        added = {
+            kind: names - before.get(kind, set())
+            for kind, names in _stream_resources(stream).items()
+        }
+        states = added.pop("ExtGState", set())
+        operators = stream.stream[start:]
+        if any(added.values()) or b"BT" in operators or any(n[:1] not in "aA" for n in states):
+            self.drawings[key] = None
+            return
+        self.drawings[key] = (
+            operators,
+            {name: stream._resources["ExtGState"][name] for name in states},
+            _stream_state(stream),
+        )
+
+
 def _keep_images(cache: dict, urls) -> None:
     """After a render: keep what it parsed of the graphics at `urls` for the next ones."""
     shared = _shared_images()
@@ -473,6 +546,7 @@ def _keep_images(cache: dict, urls) -> None:
         image = cache[url]
         if isinstance(image, SVGImage):
             image._context = _Detached()
+            cache[url] = _ReplayedSVG(image)
         prefix = hashlib.md5(
             url.encode(), usedforsecurity=False
         ).hexdigest()  # the id of a PNG's data
