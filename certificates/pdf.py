@@ -1,11 +1,13 @@
 """The certificate PDF: WeasyPrint, two A4 landscape pages (the certificate and its transcript),
 PDF/A-3b, the signed credential attached.
 
-Rendering fetches nothing: the page is self-contained, the QR code and the graphics are data
-URIs, and the URL fetcher accepts only data: URLs, so learner-controlled text can never pull in a
-file or a network resource.
+Rendering fetches nothing: the page is self-contained, the QR code is a data URI, the design's
+graphics are handed over under cma-image:<digest> URLs by a fetcher that serves only them and
+data: URLs, so learner-controlled text can never pull in a file or a network resource. The
+graphics are parsed once and kept, by digest, for the next renders (a capped cache per thread).
 
-The font configuration and the page's stylesheet are parsed once per process and reused. Chinese
+The font configuration and the page's stylesheet are parsed once per process and reused, and the
+colours' stylesheet once per pair of colours. Chinese
 text is the exception that costs: Noto CJK holds some 65,000 glyphs, and WeasyPrint copies the
 whole font and subsets it keeping every glyph id up to the highest one used, for each weight on
 each render (most of a bilingual certificate's time and size). So a certificate with Chinese in
@@ -18,10 +20,13 @@ the same system fonts as always.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import re
-from functools import cache
+import threading
+from collections import OrderedDict
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +35,9 @@ import uharfbuzz
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import CSS, HTML, Attachment
+from weasyprint import CSS, DEFAULT_OPTIONS, HTML, Attachment
+from weasyprint.images import SVGImage, get_image_from_uri
+from weasyprint.matrix import Matrix
 from weasyprint.pdf import fonts as weasyprint_fonts
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -54,12 +61,17 @@ CJK_FACES = {
     ("CMA Sans CJK", "bold"): ("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC"),
 }
 FONT_SCHEME = "cma-font"
+IMAGE_SCHEME = "cma-image"
+# How many of the design's graphics stay parsed between renders (each logo, seal and signature of
+# the designs in use; a re-design brings new digests, and the old ones age out).
+IMAGE_CACHE_SIZE = 64
 # CJK ideographs, symbols and punctuation, kana, Hangul and full-width forms.
 _CJK = re.compile(
     "[\u2e80-\u2fff\u3000-\u30ff\u3100-\u31ff\u3200-\u9fff\uac00-\ud7af\uf900-\ufaff"
     "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
 )
 _TAG = re.compile(r"<[^>]*>")
+_BETWEEN_TAGS = re.compile(r">[ \t]*\n\s*<")
 # Pango may set the spaces, digits and punctuation between Chinese characters in the Chinese
 # face: the cut faces keep them too.
 CJK_COMPANIONS = " 0123456789.,:;!?()%/-\u2013\u2014\u00b7"
@@ -67,6 +79,22 @@ CJK_COMPANIONS = " 0123456789.,:;!?()%/-\u2013\u2014\u00b7"
 
 def safe_fetcher() -> URLFetcher:
     return URLFetcher(allowed_protocols=("data",), allow_redirects=False, timeout=1)
+
+
+class _ImageFetcher(URLFetcher):
+    """Serves the design's graphics (logo, seal, signatures) as cma-image:<digest> URLs, the
+    digest of the data URI issuance froze; refuses everything else but data:."""
+
+    def __init__(self, images: dict[str, str]):
+        super().__init__(allowed_protocols=("data", IMAGE_SCHEME), allow_redirects=False, timeout=1)
+        self.images = images
+
+    def fetch(self, url, headers=None):
+        if url.startswith(f"{IMAGE_SCHEME}:"):
+            if url not in self.images:
+                raise ValueError(f"No image {url!r}.")
+            url = self.images[url]
+        return super().fetch(url, headers)
 
 
 class _FontFetcher(URLFetcher):
@@ -98,8 +126,12 @@ _DROPPED_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF
 _DROPPED_TABLES += ("SVG ",)
 
 
+def _tags(names) -> list[int]:
+    return [int.from_bytes(name.encode("ascii"), "big") for name in names]
+
+
 def _table_tags() -> list[int]:
-    return [int.from_bytes(tag.encode("ascii"), "big") for tag in _DROPPED_TABLES]
+    return _tags(_DROPPED_TABLES)
 
 
 def harfbuzz_subset(font, to_unicode: dict, hinting: bool) -> None:
@@ -173,12 +205,24 @@ def _cjk_face(filename: str, family: str) -> uharfbuzz.Face | None:
     return None
 
 
+# The OpenType features a horizontal line of Chinese is shaped with, the only ones the cut faces
+# keep: with every feature, the subsetter also keeps each character's alternates (vertical,
+# Japanese, Korean and traditional forms, full and half widths), which no certificate draws.
+HORIZONTAL_FEATURES = ("ccmp", "kern", "mark", "mkmk", "liga", "clig", "calt", "rlig", "rclt")
+VERTICAL_TABLES = ("vhea", "vmtx", "VORG")
+
+
 def cjk_subset(face: uharfbuzz.Face, characters: str) -> bytes:
-    """The face cut to `characters`, glyph ids renumbered from 0 (HarfBuzz)."""
+    """The face cut to `characters`, glyph ids renumbered from 0 (HarfBuzz), with only what a
+    horizontal line needs: the layout features that shape it, no vertical metrics."""
     subset_input = uharfbuzz.SubsetInput()
     for character in set(characters):
         subset_input.unicode_set.add(ord(character))
     subset_input.flags = uharfbuzz.SubsetFlags.DESUBROUTINIZE
+    features = subset_input.layout_feature_tag_set
+    features.clear()
+    features.update(_tags(HORIZONTAL_FEATURES))
+    subset_input.drop_table_tag_set.update(_tags(VERTICAL_TABLES))
     return uharfbuzz.subset(face, subset_input).blob.data
 
 
@@ -301,14 +345,24 @@ def _transcript(frozen: dict) -> dict:
     }
 
 
-def _design(frozen: dict, images: dict[str, str]) -> dict:
+def image_urls(images: dict[str, str]) -> dict[str, str]:
+    """The design's graphics (data URIs by their key in the frozen design) as the cma-image: URL
+    each is drawn from: the digest of its data, so a graphic that changes gets a new URL and a
+    key reused for new data (the drawn seal, after a re-design) never finds the old one."""
+    return {
+        key: f"{IMAGE_SCHEME}:{hashlib.sha256(data.encode()).hexdigest()}"
+        for key, data in images.items()
+    }
+
+
+def _design(frozen: dict, urls: dict[str, str]) -> dict:
     design = frozen.get("design") or {}
     return {
-        "logo": images.get(design.get("logo") or ""),
-        "seal": images.get(design.get("seal") or ""),
+        "logo": urls.get(design.get("logo") or ""),
+        "seal": urls.get(design.get("seal") or ""),
         "human_code": design.get("human_code", ""),
         "signatories": [
-            {**signatory, "image": images.get(signatory.get("signature") or "")}
+            {**signatory, "image": urls.get(signatory.get("signature") or "")}
             for signatory in design.get("signatories", [])
         ],
     }
@@ -323,7 +377,7 @@ def render_html(
 ) -> str:
     bilingual = frozen.get("language") == "zh-hans"
     with translation.override("en"):
-        return render_to_string(
+        html = render_to_string(
             TEMPLATE,
             {
                 "frozen": frozen,
@@ -338,28 +392,169 @@ def render_html(
                 "valid_until": date_in_words(frozen.get("valid_until")),
                 "valid_until_zh": date_in_words(frozen.get("valid_until"), "zh-hans"),
                 "transcript": _transcript(frozen),
-                "design": _design(frozen, images or {}),
+                "design": _design(frozen, image_urls(images or {})),
             },
         )
+    # The whitespace between tags that the template's layout leaves: a text box each for
+    # WeasyPrint to build, style and lay out, drawing nothing (a space between inline elements
+    # on one line stays).
+    return _BETWEEN_TAGS.sub("><", html)
 
 
-def _colours(frozen: dict) -> str:
-    design = frozen.get("design") or {}
-    accent = design.get("accent") or "#0b3a66"
-    secondary = design.get("accent_secondary") or "#9a7b2f"
-    return f":root {{ --accent: {accent}; --secondary: {secondary}; }}"
+@lru_cache(maxsize=64)
+def _colours(accent: str, secondary: str) -> CSS:
+    """The stylesheet setting a design's two colours, parsed once per pair."""
+    return CSS(
+        string=f":root {{ --accent: {accent}; --secondary: {secondary}; }}",
+        url_fetcher=safe_fetcher(),
+    )
 
 
 def stylesheets_for(html: str, frozen: dict) -> tuple[FontConfiguration, list[CSS]]:
     """The fonts and stylesheets a certificate is rendered with: the process's own, with the
     Chinese faces cut to the certificate's own characters when it has any, and its colours."""
     font_config, page = _styles()
-    colours = CSS(string=_colours(frozen), url_fetcher=safe_fetcher())
+    design = frozen.get("design") or {}
+    colours = _colours(
+        design.get("accent") or "#0b3a66", design.get("accent_secondary") or "#9a7b2f"
+    )
     text = _TAG.sub(" ", html)
     if not _CJK.search(text):
         return font_config, [page, colours]
     chinese_config, faces = chinese_fonts(text)
     return chinese_config, [faces, page, colours]
+
+
+# --- the design's graphics, parsed once ------------------------------------------------------
+# WeasyPrint keeps the images it has parsed in a cache it is handed, by URL (the parsed image) and
+# by the image's id (a PNG's data). One per thread (drawing an SVG is not thread-safe) holds the
+# design's graphics between renders, the least recently used dropped past IMAGE_CACHE_SIZE; the
+# QR code, new on every certificate, lives only for its render.
+_image_caches = threading.local()
+
+
+def _shared_images() -> OrderedDict[str, dict]:
+    if not hasattr(_image_caches, "images"):
+        _image_caches.images = OrderedDict()
+    return _image_caches.images
+
+
+def _image_cache(urls) -> dict:
+    """A render's image cache, holding what earlier renders parsed of the graphics at `urls`."""
+    shared = _shared_images()
+    cache = {}
+    for url in urls:
+        if url in shared:
+            shared.move_to_end(url)
+            cache.update(shared[url])
+    return cache
+
+
+class _Detached:
+    """What a cached SVG image needs of the layout that first parsed it (images inside it, data:
+    URLs only, and hyphenation dictionaries), without keeping that whole layout alive."""
+
+    def __init__(self):
+        self.dictionaries = {}
+        self.get_image_from_uri = partial(
+            get_image_from_uri,
+            cache={},
+            url_fetcher=safe_fetcher(),
+            options=DEFAULT_OPTIONS,
+            context=self,
+        )
+
+
+_TRACKED = (
+    "_current_color",
+    "_current_color_stroke",
+    "_current_alpha",
+    "_current_alpha_stroke",
+    "_current_font",
+    "_current_font_size",
+    "_old_font",
+    "_old_font_size",
+)
+
+
+def _stream_state(stream) -> tuple:
+    """What WeasyPrint's page stream remembers that changes the operators it writes next: the
+    colour, opacity and font set last (not written again), and the transformation matrices."""
+    return (
+        tuple(getattr(stream, name) for name in _TRACKED),
+        [Matrix(matrix=[list(row) for row in matrix]) for matrix in stream._ctm_stack],
+    )
+
+
+def _stream_resources(stream) -> dict[str, set]:
+    names = {kind: set(values) for kind, values in stream._resources.items()}
+    return {**names, "fonts": set(stream._fonts), "images": set(stream._images)}
+
+
+class _ReplayedSVG:
+    """A cached SVG graphic (the drawn seal: a path of some 1,700 numbers) drawn for real once
+    per size, page state and place, its PDF operators kept and appended again on the next
+    certificates instead of parsing and transforming every point anew. Kept only when the
+    drawing wrote no text and added nothing to the page's resources but opacity states (a
+    replay would register no font, image, pattern or shading); otherwise drawn every time."""
+
+    def __init__(self, image: SVGImage):
+        self.image = image
+        self.drawings: dict[str, tuple | None] = {}
+
+    def get_intrinsic_size(self, resolution, font_size):
+        return self.image.get_intrinsic_size(resolution, font_size)
+
+    def draw(self, stream, concrete_width, concrete_height, style):
+        key = repr((concrete_width, concrete_height, _stream_state(stream)))
+        drawing = self.drawings.get(key)
+        if drawing is not None:
+            operators, states, (tracked, matrices) = drawing
+            for name, state in states.items():
+                stream._resources["ExtGState"].setdefault(name, state)
+            stream.stream.extend(operators)
+            for name, value in zip(_TRACKED, tracked, strict=True):
+                setattr(stream, name, value)
+            stream._ctm_stack = [Matrix(matrix=[list(row) for row in m]) for m in matrices]
+            return
+        before, start = _stream_resources(stream), len(stream.stream)
+        self.image.draw(stream, concrete_width, concrete_height, style)
+        if key in self.drawings:  # found not to replay before
+            return
+        added = {
+            kind: names - before.get(kind, set())
+            for kind, names in _stream_resources(stream).items()
+        }
+        states = added.pop("ExtGState", set())
+        operators = stream.stream[start:]
+        if any(added.values()) or b"BT" in operators or any(n[:1] not in "aA" for n in states):
+            self.drawings[key] = None
+            return
+        self.drawings[key] = (
+            operators,
+            {name: stream._resources["ExtGState"][name] for name in states},
+            _stream_state(stream),
+        )
+
+
+def _keep_images(cache: dict, urls) -> None:
+    """After a render: keep what it parsed of the graphics at `urls` for the next ones."""
+    shared = _shared_images()
+    for url in urls:
+        if url in shared or url not in cache or cache[url] is None:
+            continue
+        image = cache[url]
+        if isinstance(image, SVGImage):
+            image._context = _Detached()
+            cache[url] = _ReplayedSVG(image)
+        prefix = hashlib.md5(
+            url.encode(), usedforsecurity=False
+        ).hexdigest()  # the id of a PNG's data
+        shared[url] = {
+            key: value for key, value in cache.items() if key == url or key.startswith(prefix)
+        }
+        while len(shared) > IMAGE_CACHE_SIZE:
+            shared.popitem(last=False)
 
 
 def render_pdf(
@@ -374,7 +569,9 @@ def render_pdf(
         frozen=frozen, certificate_id=certificate_id, verify_url=verify_url, images=images
     )
     font_config, stylesheets = stylesheets_for(html, frozen)
-    fetcher = safe_fetcher()
+    urls = {url: images[key] for key, url in image_urls(images or {}).items()}
+    cache = _image_cache(urls)
+    fetcher = _ImageFetcher(urls)
     attachment = Attachment(
         string=json.dumps(credential, ensure_ascii=False, indent=2),
         name="credential.json",
@@ -382,10 +579,13 @@ def render_pdf(
         relationship="Data",
         url_fetcher=fetcher,
     )
-    return HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
+    document = HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(
         pdf_variant="pdf/a-3b",
         attachments=[attachment],
         stylesheets=stylesheets,
         font_config=font_config,
         custom_metadata=True,
+        cache=cache,
     )
+    _keep_images(cache, urls)
+    return document
