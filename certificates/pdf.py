@@ -42,6 +42,7 @@ from weasyprint.pdf import fonts as weasyprint_fonts
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from certificates.cff import identity_charset
 from certificates.dates import date_in_words
 from lms.accounts.holder_name import holder_name_size
 
@@ -214,7 +215,8 @@ VERTICAL_TABLES = ("vhea", "vmtx", "VORG")
 
 def cjk_subset(face: uharfbuzz.Face, characters: str) -> bytes:
     """The face cut to `characters`, glyph ids renumbered from 0 (HarfBuzz), with only what a
-    horizontal line needs: the layout features that shape it, no vertical metrics."""
+    horizontal line needs: the layout features that shape it, no vertical metrics; each glyph's
+    CID made its new glyph id, as the PDF's text names it (`certificates.cff`)."""
     subset_input = uharfbuzz.SubsetInput()
     for character in set(characters):
         subset_input.unicode_set.add(ord(character))
@@ -223,7 +225,7 @@ def cjk_subset(face: uharfbuzz.Face, characters: str) -> bytes:
     features.clear()
     features.update(_tags(HORIZONTAL_FEATURES))
     subset_input.drop_table_tag_set.update(_tags(VERTICAL_TABLES))
-    return uharfbuzz.subset(face, subset_input).blob.data
+    return identity_charset(uharfbuzz.subset(face, subset_input).blob.data)
 
 
 @cache
