@@ -81,6 +81,12 @@ class Certificate(models.Model):
     credential_sha256 = models.CharField(max_length=64)
     pdf = models.FileField(upload_to="certificates/", storage=private_storage)
     pdf_sha256 = models.CharField(max_length=64)
+    earlier_pdf_sha256 = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Digests of this certificate's PDF before a repair that left its pages as they "
+        "were (certificates/font_repair.py): a copy downloaded before still verifies.",
+    )
     issuer_key = models.ForeignKey(IssuerKey, on_delete=models.PROTECT, related_name="+")
     status_index = models.PositiveIntegerField(unique=True)
     supersedes = models.OneToOneField(

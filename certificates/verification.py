@@ -478,7 +478,8 @@ def verify_credential(credential: dict, *, pdf_bytes: bytes | None = None) -> Re
     detail = _("The credential is the one registered at issue.")
     integrity_ok = True
     if pdf_bytes is not None:
-        same_pdf = hashlib.sha256(pdf_bytes).hexdigest() == certificate.pdf_sha256
+        pdf_digest = hashlib.sha256(pdf_bytes).hexdigest()
+        same_pdf = pdf_digest in (certificate.pdf_sha256, *certificate.earlier_pdf_sha256)
         if not same_pdf:
             integrity_ok = False
             detail = _(
