@@ -11,6 +11,11 @@
    qualification with three signatories, against the median time of joanie's degree.
    Bars: ours at least 25x faster than joanie's (every variant); the Latin PDF at most 100 KB,
    the Chinese at most 150 KB; the Chinese at most 2.5x the Latin's time.
+   Floors, beside joanie's in the same way: an empty two-page PDF/A-3b with the credential
+   attached, and the per-learner text of our certificate alone, absolutely placed, for a Latin
+   and a Chinese learner: what a design rendering everything else once per qualification, and
+   laying only that text over it, would still pay per certificate. joanie's time over the
+   per-learner floor bounds the ratio such a design could reach (before merging the layers).
 2. Bulk issuance: 200 awards are issued by real `celery worker` processes, once with one
    worker process and once with two, each on a clean slate (an empty queue). The clock stops
    when every certificate exists and every learner has been sent its email, so both runs do the
@@ -20,7 +25,8 @@
    one stored PDF through `private_file_response` from each. Bar: S3 issuance >= 0.8x the local
    disk's throughput.
 
-The last lines are `joanie_ratio=<x>` (the smallest), `latin_kb=`, `chinese_kb=`,
+The last lines are `joanie_ratio=<x>` (the smallest), `floor_ratio_empty_latin=`,
+`floor_ratio_per-learner_latin=`, `floor_ratio_per-learner_chinese=`, `latin_kb=`, `chinese_kb=`,
 `chinese_over_latin=`, `bulk_speedup=<y>` and `s3_issuance_ratio=<z>`.
 """
 
@@ -287,6 +293,114 @@ def side_by_side() -> dict:
     return results
 
 
+def _floor_pages(frozen: dict, credential: dict, chinese: bool = False) -> dict:
+    """Documents that bound what any WeasyPrint certificate of ours can cost, rendered as ours
+    is (A4 landscape, two pages, PDF/A-3b, the signed credential attached):
+
+    - "empty": a character on each page, nothing else;
+    - "per-learner": only what changes from one learner to the next on our certificate (name,
+      ID twice, the two dates in words, result and score, the QR code and short URL, eight
+      completion dates and eight achieved levels), each placed absolutely, as an overlay on a
+      frame rendered once per design would have to be. A design that cached all the rest would
+      still pay this. For a Chinese learner the dates and levels are in both languages, and the
+      Chinese faces are cut to the certificate's characters, as ours are: the name's characters
+      differ from one learner to the next."""
+    import json
+
+    from weasyprint import HTML, Attachment
+    from weasyprint.text.fonts import FontConfiguration
+
+    from certificates.credentials import verify_url
+    from certificates.pdf import chinese_fonts, qr_data_uri, short_url
+
+    url = verify_url(CERTIFICATE_ID)
+    project = frozen["transcript"]["project"]
+    zh = (
+        (lambda english, chinese_text: f"{english} · {chinese_text}")
+        if chinese
+        else (lambda english, _chinese: english)
+    )
+    first = [
+        frozen["holder_name"],
+        CERTIFICATE_ID,
+        zh("4 December 2026", "2026年12月4日"),
+        zh("4 December 2029", "2029年12月4日"),
+        zh("Distinction, weighted score 82.5%", "优秀"),
+        short_url(url),
+    ]
+    second = [CERTIFICATE_ID, zh("4 December 2026", "2026年12月4日")]
+    second += [zh(f"1{i} March 2026", f"2026年3月1{i}日") for i in range(8)]
+    second += [
+        zh(f"Proficient, level {c['achieved'][1:]} of 4", "熟练") for c in project["criteria"]
+    ]
+
+    def page(texts: list[str], extra: str = "") -> str:
+        items = "".join(
+            f'<p style="position:absolute;left:{20 + (i % 2) * 120}mm;top:{15 + i * 9}mm">{t}</p>'
+            for i, t in enumerate(texts)
+        )
+        return f'<section style="position:relative;height:210mm;break-after:page">{items}{extra}</section>'
+
+    family = "'DejaVu Sans', 'CMA Sans CJK'" if chinese else "'DejaVu Sans'"
+    style = (
+        f"<style>@page{{size:A4 landscape;margin:0}} body{{margin:0;font:9pt {family}}}"
+        " p{margin:0}</style>"
+    )
+    qr = f'<img src="{qr_data_uri(url)}" style="position:absolute;right:20mm;bottom:20mm;width:28mm">'
+    documents = {"per-learner": f"<html>{style}<body>{page(first, qr)}{page(second)}</body></html>"}
+    if not chinese:
+        documents = {
+            "empty": f"<html>{style}<body>{page(['1'])}{page(['2'])}</body></html>",
+            **documents,
+        }
+    body = json.dumps(credential, ensure_ascii=False, indent=2)
+    shared = FontConfiguration()
+
+    def render(html: str) -> bytes:
+        attachment = Attachment(string=body, name="credential.json", relationship="Data")
+        config, stylesheets = shared, []
+        if chinese:
+            config, faces = chinese_fonts(html)
+            stylesheets = [faces]
+        return HTML(string=html).write_pdf(
+            pdf_variant="pdf/a-3b",
+            attachments=[attachment],
+            font_config=config,
+            stylesheets=stylesheets,
+        )
+
+    return {label: (lambda html=html: render(html)) for label, html in documents.items()}
+
+
+def floors() -> dict:
+    """joanie's degree over each floor document, alternating in this process."""
+    import _joanie
+
+    from certificates.design import data_uri
+
+    joanie_values = _joanie.context(
+        "Zoë Müller-Łukasiewicz", data_uri("image/png", signature_png())
+    )
+    results = {}
+    pages = {}
+    for variant in ("latin", "chinese"):
+        frozen, _images = VARIANTS[variant]()
+        for label, run in _floor_pages(
+            frozen, _signed(frozen), chinese=variant == "chinese"
+        ).items():
+            pages[f"{label} {variant}"] = run
+    for label, run in pages.items():
+        run()
+        times = {"floor": [], "joanie": []}
+        for _ in range(ROUNDS):
+            for name, render in (("floor", run), ("joanie", lambda: _joanie.render(joanie_values))):
+                start = time.perf_counter()
+                render()
+                times[name].append(time.perf_counter() - start)
+        results[label] = {name: statistics.median(values) for name, values in times.items()}
+    return results
+
+
 def write_images(folder: Path) -> list[Path]:
     """Each variant's pages as PNG at 150 dpi, for the docs."""
     import pypdfium2
@@ -378,6 +492,12 @@ def main() -> None:
     print(f"bar: Latin PDF <= 100 KB -> {'PASS' if latin_kb <= 100 else 'FAIL'}")
     print(f"bar: Chinese PDF <= 150 KB -> {'PASS' if chinese_kb <= 150 else 'FAIL'}")
     print(f"bar: Chinese <= 2.5x Latin -> {'PASS' if chinese_over_latin <= 2.5 else 'FAIL'}")
+    floor_results = floors()
+    for label, m in floor_results.items():
+        print(
+            f"floor {label:<24} {m['floor'] * 1000:6.1f} ms; joanie's degree"
+            f" {m['joanie'] * 1000:7.1f} ms: {m['joanie'] / m['floor']:.1f}x"
+        )
 
     speedup = None
     if not args.no_bulk:
@@ -393,6 +513,8 @@ def main() -> None:
         print(f"bar: speed-up >= 1.6 -> {'PASS' if speedup >= 1.6 else 'FAIL'}")
         s3_ratio = storage_comparison(env, qualification, two)
     print(f"joanie_ratio={worst:.1f}")
+    for label, m in floor_results.items():
+        print(f"floor_ratio_{label.replace(' ', '_')}={m['joanie'] / m['floor']:.1f}")
     print(f"latin_kb={latin_kb:.0f}")
     print(f"chinese_kb={chinese_kb:.0f}")
     print(f"chinese_over_latin={chinese_over_latin:.2f}")
