@@ -35,7 +35,11 @@ def _staff(user) -> None:
 
 class CohortIn(Schema):
     name: str = Field(max_length=120)
-    page: int = Field(description="The id of a course or qualification page (default language).")
+    page: int = Field(
+        ge=1,
+        le=2**31 - 1,
+        description="The id of a course or qualification page (default language).",
+    )
     starts_on: date
     ends_on: date | None = None
     submission_deadline: datetime | None = None

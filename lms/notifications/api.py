@@ -39,7 +39,8 @@ class NotificationOut(Schema):
 class NotificationListQuery(Schema):
     unread: bool = Field(False, description="Only notifications not read yet.")
     limit: int = Field(services.PAGE_SIZE, ge=1, le=services.PAGE_SIZE)
-    offset: int = Field(0, ge=0)
+    # Bounded: past the database's integers an offset is an error there, not an empty page.
+    offset: int = Field(0, ge=0, le=2**31 - 1)
 
 
 class NotificationListOut(Schema):

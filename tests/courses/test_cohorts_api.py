@@ -16,6 +16,8 @@ def test_cohorts_by_api(client, curriculum, staff, instructor, learner):
         user=staff,
     )
     assert refused.status_code == 400 and "course or a qualification" in refused.json()["detail"]
+    huge = api.post("/cohorts", {"name": "X", "page": 2**63, "starts_on": "2026-03-01"}, user=staff)
+    assert huge.status_code == 400 and "page" in huge.text  # not a 500 from the database
     not_instructor = api.post(
         "/cohorts",
         {

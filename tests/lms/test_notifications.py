@@ -359,6 +359,15 @@ def test_api_list_count_and_mark_read(api, learner, other_learner):
     assert api.get("/notifications", user=learner, limit=0).status_code == 400
 
 
+def test_api_an_offset_past_any_page_is_empty_and_a_huge_one_a_400(api, learner):
+    """Found by the API fuzzer on PostgreSQL: an offset past its bigint was a 500."""
+    tell(learner, key="a")
+    far = api.get("/notifications", user=learner, offset=2**31 - 1)
+    assert far.status_code == 200 and far.json()["items"] == [] and far.json()["count"] == 1
+    huge = api.get("/notifications", user=learner, offset=2**63)
+    assert huge.status_code == 400 and "offset" in huge.text
+
+
 def test_api_preferences(api, client, learner):
     body = api.get("/notifications/preferences", user=learner).json()
     assert {"kind": "grade_released", "email": "immediately"}.items() <= body[4].items()
