@@ -11,12 +11,13 @@ the API count together, valid or not) and wallet registrations are counted per c
 
 import hashlib
 
+from django.conf import settings
 from django_ratelimit.core import is_ratelimited
 
 from lms.client_ip import client_ip
 
-LOGIN_RATE = "10/5m"
-LOGIN_IP_RATE = "30/5m"
+LOGIN_RATE = getattr(settings, "LOGIN_RATE", "10/5m")
+LOGIN_IP_RATE = getattr(settings, "LOGIN_IP_RATE", "30/5m")
 RESET_IP_RATE = "10/h"
 RESET_ADDRESS_RATE = "3/h"
 EMAIL_LINK_RATE = "5/h"

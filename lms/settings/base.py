@@ -341,6 +341,11 @@ ISSUER_KEY_DIR = DATA_DIR / "issuer-keys"
 ISSUER_NAME = env("LMS_ISSUER_NAME", "Cluster Manager Academy")
 VERIFY_RATE = env("LMS_VERIFY_RATE", "60/m")
 
+# --- Sign-in throttles ----------------------------------------------------------------------
+# Attempts per client address and username together, and per client address alone.
+LOGIN_RATE = env("LMS_LOGIN_RATE", "10/5m")
+LOGIN_IP_RATE = env("LMS_LOGIN_IP_RATE", "30/5m")
+
 # --- Notifications --------------------------------------------------------------------------
 # Instructors hear about a submission version left ungraded this many days (a daily beat job).
 GRADING_OVERDUE_DAYS = int(env("LMS_GRADING_OVERDUE_DAYS", "7"))
