@@ -40,7 +40,7 @@ from courses.outline import get_outline
 from courses.progress import learner_progress
 from courses.reports import MAX_REPORT_CHARS, sections_of, version_sections
 from courses.signals import lesson_viewed
-from courses.submissions import revision_due, submission_deadline
+from courses.submissions import revision_due, status_for_learner, submission_deadline
 from courses.teams import invitations_of, submission_of, team_members
 from lms.localization import canonical_id, canonical_ids, localized_many
 
@@ -509,6 +509,7 @@ def field_project_context(project, request) -> dict:
         "submission": None,
         "versions": [],
         "result": None,
+        "status": "",
         "deadline": None,
         "revision_due": None,
         "can_submit": False,
@@ -534,6 +535,7 @@ def field_project_context(project, request) -> dict:
             submission=submission, learner=user, status=Grade.Status.RELEASED
         ).first()
         context["result"] = _result(grade, rubric)
+        context["status"] = status_for_learner(submission, user)
         if submission.status == Submission.Status.RETURNED:
             context["revision_due"] = revision_due(submission)
     can_submit = enrolled and (submission is None or submission.status != "graded")

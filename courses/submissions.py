@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses import progress
 from courses.drafts import check_length, checked_texts, draft_discard
@@ -24,6 +25,7 @@ from courses.grading.permissions import can_grade
 from courses.models import (
     Enrolment,
     FieldProjectPage,
+    Grade,
     RevisionRequest,
     Submission,
     SubmissionFile,
@@ -47,6 +49,7 @@ __all__ = [
     "MAX_REPORT_CHARS",
     "can_view_submission",
     "revision_due",
+    "status_for_learner",
     "submission_deadline",
     "submission_make",
     "submission_of",
@@ -76,6 +79,28 @@ def can_view_submission(user, submission: Submission) -> bool:
     if submission.members.filter(learner=user).exists():
         return True
     return can_grade(user, submission)
+
+
+AWAITING_SECOND_MARKER = gettext_lazy("Graded, waiting for a second marker before release")
+
+
+def status_for_learner(submission: Submission, learner) -> str:
+    """The submission's status as one team member reads it. Members are graded one by one, so
+    the team's status says "Waiting for grading" until the last grade is released: a member whose
+    own grade is released reads "Graded", one whose grade waits for the second marker reads so."""
+    if submission.status != Submission.Status.SUBMITTED:
+        return submission.get_status_display()
+    own = (
+        Grade.objects.filter(submission=submission, learner=learner)
+        .exclude(status=Grade.Status.DRAFT)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if own == Grade.Status.RELEASED:
+        return Submission.Status.GRADED.label
+    if own == Grade.Status.AWAITING_MODERATION:
+        return str(AWAITING_SECOND_MARKER)
+    return submission.get_status_display()
 
 
 def revision_due(submission: Submission):

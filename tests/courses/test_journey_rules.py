@@ -29,6 +29,7 @@ from courses.models import (
     Submission,
 )
 from courses.page_contexts import knowledge_check_context, qualification_context
+from courses.teams import invitation_accept, team_invite
 from lms.errors import Conflict
 from tests.conftest import answers_for, submit_check
 from tests.courses.conftest import EVIDENCE_STATEMENT as STATEMENT
@@ -457,6 +458,50 @@ def test_the_grading_page_offers_a_return_after_a_released_fail(
     body = body_of(client, url)
     assert "you can grade it when the learner resubmits" in body
     assert "Return for revision</h2>" not in body
+
+
+def _status_on_page(client, learner, project) -> str:
+    client.force_login(learner)
+    body = body_of(client, project.url)
+    return body.split("Status: <strong>", 1)[1].split("</strong>", 1)[0]
+
+
+def test_each_member_reads_the_status_of_their_own_grade(
+    client, curriculum, enrolled, other_learner, instructor, second_instructor
+):
+    """Team members are graded one by one and a second marker checks each grade: the project page
+    tells each member where their own grade is, not only the team's."""
+    from courses.grading import grade_moderate
+
+    enrolment_create(learner=other_learner, page=curriculum.qualification)
+    [invitation] = team_invite(
+        inviter=enrolled, project=curriculum.project, usernames=[other_learner.username]
+    )
+    invitation_accept(learner=other_learner, invitation_id=invitation.id)
+    submission = submit(enrolled, curriculum.project).submission
+    project = curriculum.project
+
+    assert _status_on_page(client, enrolled, project) == "Waiting for grading"
+    release(instructor, submission, 3, learner_id=enrolled.id)
+    waiting = "Graded, waiting for a second marker before release"
+    assert _status_on_page(client, enrolled, project) == waiting
+    assert _status_on_page(client, other_learner, project) == "Waiting for grading"
+
+    grade_moderate(
+        moderator=second_instructor, submission=submission, agree=True, learner_id=enrolled.id
+    )
+    assert _status_on_page(client, enrolled, project) == "Graded"
+    assert _status_on_page(client, other_learner, project) == "Waiting for grading"
+
+    release(instructor, submission, 4, learner_id=other_learner.id)
+    assert _status_on_page(client, other_learner, project) == waiting
+    grade_moderate(
+        moderator=second_instructor, submission=submission, agree=True, learner_id=other_learner.id
+    )
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.GRADED
+    assert _status_on_page(client, enrolled, project) == "Graded"
+    assert _status_on_page(client, other_learner, project) == "Graded"
 
 
 # --- evidence -------------------------------------------------------------------------------
