@@ -486,6 +486,9 @@ def test_each_member_reads_the_status_of_their_own_grade(
     waiting = "Graded, waiting for a second marker before release"
     assert _status_on_page(client, enrolled, project) == waiting
     assert _status_on_page(client, other_learner, project) == "Waiting for grading"
+    client.force_login(enrolled)
+    waiting_zh = "已评分\uff0c待第二评阅人复核后发布"  # "Graded, waiting for a second marker ..."
+    assert f"<strong>{waiting_zh}</strong>" in body_of(client, zh(project).url)
 
     grade_moderate(
         moderator=second_instructor, submission=submission, agree=True, learner_id=enrolled.id
