@@ -167,6 +167,21 @@ def test_write_autosave_submit_revise_and_read_the_result(stack, new_page, shots
         token=instructor,
     )
     assert status == 200, body
+    # Graded, not yet released: the second marker checks it first; the score stays hidden.
+    page.goto(url + "#versions")
+    status_line = page.locator("#versions p").first
+    expect(status_line).to_have_text(
+        re.compile(r"^Status: Graded, waiting for a second marker before release")
+    )
+    expect(page.locator("#result")).to_have_count(0)
+    page.locator("#versions").screenshot(path=GUIDES / "project-second-marker.png")
+    waiting_phone = new_page(viewport={"width": 390, "height": 844})
+    _login(waiting_phone, learner["username"], PASSWORD)
+    waiting_phone.goto(url + "#versions")
+    assert_fits(waiting_phone, "project page awaiting the second marker", 390)
+    waiting_phone.locator("#versions").screenshot(path=GUIDES / "project-second-marker-phone.png")
+    waiting_phone.close()
+
     moderator = stack.token("moderator", "teach-clusters-2026")
     status, body = stack.api(
         "POST",
