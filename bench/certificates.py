@@ -278,19 +278,24 @@ def side_by_side() -> dict:
             return _joanie.render(joanie_values)
 
         size, joanie_size = len(ours()), len(joanie())
-        times = {"ours": [], "joanie": []}
-        for _ in range(ROUNDS):
-            for name, run in (("ours", ours), ("joanie", joanie)):
-                start = time.perf_counter()
-                run()
-                times[name].append(time.perf_counter() - start)
         results[label] = {
-            "ours": statistics.median(times["ours"]),
-            "joanie": statistics.median(times["joanie"]),
+            **alternated({"ours": ours, "joanie": joanie}),
             "size": size,
             "joanie_size": joanie_size,
         }
     return results
+
+
+def alternated(renders: dict) -> dict:
+    """Each render's median time over ROUNDS rounds, the renders taking turns in each round, so
+    that a change in the machine's load falls on all of them alike."""
+    times = {name: [] for name in renders}
+    for _ in range(ROUNDS):
+        for name, run in renders.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def _floor_pages(frozen: dict, credential: dict, chinese: bool = False) -> dict:
@@ -391,13 +396,7 @@ def floors() -> dict:
             pages[f"{label} {variant}"] = run
     for label, run in pages.items():
         run()
-        times = {"floor": [], "joanie": []}
-        for _ in range(ROUNDS):
-            for name, render in (("floor", run), ("joanie", lambda: _joanie.render(joanie_values))):
-                start = time.perf_counter()
-                render()
-                times[name].append(time.perf_counter() - start)
-        results[label] = {name: statistics.median(values) for name, values in times.items()}
+        results[label] = alternated({"floor": run, "joanie": lambda: _joanie.render(joanie_values)})
     return results
 
 
