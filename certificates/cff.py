@@ -8,6 +8,10 @@ each one its original CID: glyph 3 of a cut face is CID 6, say. pdfium and poppl
 id and show the text; MuPDF, Ghostscript (so many printers) and Acrobat go by CID and show blanks
 or empty boxes. `identity_charset` rewrites the charset in place, in its own format, so that
 glyph n is CID n; the outlines, metrics and cmap are untouched.
+
+fontTools could do the same by decompiling and compiling the whole CFF table again, but that
+costs about 15 ms a face against 0.04 ms for the rewrite in place, and a Chinese certificate cuts
+four faces on the render's hot path.
 """
 
 from __future__ import annotations

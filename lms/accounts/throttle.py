@@ -16,8 +16,8 @@ from django_ratelimit.core import is_ratelimited
 
 from lms.client_ip import client_ip
 
-LOGIN_RATE = getattr(settings, "LOGIN_RATE", "10/5m")
-LOGIN_IP_RATE = getattr(settings, "LOGIN_IP_RATE", "30/5m")
+LOGIN_RATE = settings.LOGIN_RATE  # LMS_LOGIN_RATE
+LOGIN_IP_RATE = settings.LOGIN_IP_RATE  # LMS_LOGIN_IP_RATE
 RESET_IP_RATE = "10/h"
 RESET_ADDRESS_RATE = "3/h"
 EMAIL_LINK_RATE = "5/h"
